@@ -1,0 +1,1 @@
+"""Analyzers turn (audio, sentence) into an ``Assessment``. See ``base.Analyzer``."""
