@@ -50,3 +50,36 @@ class Analyzer(Protocol):
             Cancelled: ``should_cancel()`` returned True.
         """
         ...
+
+
+#: Streaming callback: receives each new piece of text as it is generated.
+TokenCallback = Callable[[str], None]
+
+
+@runtime_checkable
+class Tutor(Protocol):
+    """Answers follow-up questions about one take, keeping the conversation's context.
+
+    The rule-based tutor (``engine.tutor``) works over the phonetics data; the ALM
+    tutor (``engine.analyzers.alm``) keeps the audio and earlier turns in context.
+    """
+
+    name: str
+
+    def begin(self, assessment: Assessment, clip: AudioClip | None = None) -> None:
+        """Start a new conversation about this take (drops the previous one)."""
+        ...
+
+    def ask(
+        self,
+        question: str,
+        *,
+        on_token: TokenCallback | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> str:
+        """Answer ``question``; stream pieces to ``on_token``; return the whole answer.
+
+        Raises:
+            Cancelled: ``should_cancel()`` returned True.
+        """
+        ...
