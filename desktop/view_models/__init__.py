@@ -1,0 +1,1 @@
+"""QObjects holding the app state; they emit a signal whenever it changes."""

@@ -1,0 +1,1 @@
+"""The one engine worker thread: it owns the analyzer and the tutor."""
