@@ -20,7 +20,7 @@ from engine.errors import SayWellError
 
 FAMILIES = ("qwen2-audio", "whisper-llm")
 QUANTIZATIONS = ("nf4", "int8", "none")
-DTYPES = ("bf16", "fp16", "fp32")
+DTYPES = ("bfloat16", "float16", "float32")
 DEVICES = ("auto", "cuda", "cpu")
 SCHEDULERS = ("cosine", "linear", "constant")
 STAGES = ("sft", "projector")
@@ -40,15 +40,14 @@ def _opt(default: Any, help: str, choices: tuple[str, ...] = ()) -> Any:
 @dataclass(frozen=True)
 class ModelSection:
     family: str = _opt("whisper-llm", "model family", FAMILIES)
-    base_path: str = _opt(
-        "",
-        "local folder of the base model: the Qwen2-Audio checkpoint, or the whisper-llm "
-        "base folder (encoder + LM + projector config)",
+    model_dir: str = _opt(
+        "", "local folder of the base: the Qwen2-Audio checkpoint, or for whisper-llm the causal LM"
     )
+    encoder_dir: str = _opt("", "whisper-llm: local folder of the Whisper checkpoint (its encoder is frozen)")
     quantization: str = _opt("nf4", "how the frozen base is loaded: 4-bit NF4 (QLoRA), 8-bit or full", QUANTIZATIONS)
-    compute_dtype: str = _opt("bf16", "compute dtype of the trained weights and the 4-bit matmuls", DTYPES)
+    compute_dtype: str = _opt("bfloat16", "dtype of the trained weights and the 4-bit matmuls", DTYPES)
     device: str = _opt("auto", "auto uses CUDA when present; cuda fails loudly without a GPU", DEVICES)
-    max_audio_s: float = _opt(30.0, "longest clip fed to the model, in seconds (the paper cuts Whisper input at 12 s)")
+    max_audio_s: float = _opt(30.0, "longest clip fed to the model, in seconds (Whisper's window is 30 s)")
 
 
 @dataclass(frozen=True)
