@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from engine.feedback import FeedbackDict, items_from_feedback_dict, normalise_word
+from engine.feedback import Assessment, FeedbackDict, items_from_feedback_dict, normalise_word
 
 #: Feedback text of an utterance with nothing flagged (the script's spelling).
 NO_PROBLEM_TEXT = "no problem"
@@ -108,6 +108,20 @@ def feedback_text(feedback: Mapping[str, Any] | None, sentence_words: Iterable[s
     items = items_from_feedback_dict(feedback or {}, sentence_words)
     texts = list(dict.fromkeys(f"{i.word}:{i.issue} {i.suggestion}" for i in items))
     return " ".join(texts) if texts else NO_PROBLEM_TEXT
+
+
+def prediction_dict(assessment: Assessment) -> FeedbackDict:
+    """An assessment as the ``speculative_mispronunciations`` dict that evaluation scores.
+
+    ``Assessment.to_feedback_dict`` keeps only words of the sentence; a model's
+    words outside the sentence (``extra_words``) are added with an empty item
+    list, so they count as predicted and extra (EWR, false positives) but add
+    no feedback text, as an empty list does in the public script.
+    """
+    result = assessment.to_feedback_dict()
+    for word in assessment.extra_words:
+        result.setdefault(normalise_word(word), [])
+    return result
 
 
 # -- word-level detection -----------------------------------------------------

@@ -13,6 +13,7 @@ from engine.metrics import (
     aggregate,
     bleu2,
     feedback_text,
+    prediction_dict,
     rouge_l,
     score_utterance,
 )
@@ -181,3 +182,16 @@ def test_perfect_prediction_scores_one() -> None:
     )
     assert (report.precision, report.recall, report.f1, report.ewr) == (1.0, 1.0, 1.0, 0.0)
     assert report.bleu2 == pytest.approx(1.0) and report.rouge_l == pytest.approx(1.0)
+
+
+def test_prediction_dict_keeps_extra_words_as_empty_predictions() -> None:
+    from engine.feedback import FeedbackItem, assessment_from_items
+
+    assessment = assessment_from_items(
+        ["the", "cat"], [FeedbackItem("dog", "x", "y"), FeedbackItem("cat", "AE", "open")]
+    )
+    prediction = prediction_dict(assessment)
+    assert prediction == {"cat": [{"issue": "AE", "suggestion": "open"}], "dog": []}
+    scores = score_utterance("the cat", {"cat": prediction["cat"]}, prediction)
+    assert (scores.counts.tp, scores.counts.fp, scores.counts.extra_words) == (1, 1, 1)
+    assert scores.pred_text == scores.gold_text == "cat:AE open"
