@@ -105,7 +105,7 @@ class Prompt:
     style: PromptStyle = PromptStyle.TUNED
     version: int = PROMPT_VERSION
 
-    def then(self, *turns: ChatTurn) -> "Prompt":
+    def then(self, *turns: ChatTurn) -> Prompt:
         """This prompt with more turns appended."""
         return Prompt(self.turns + tuple(turns), self.style, self.version)
 

@@ -11,4 +11,4 @@ manifest checks), ``families`` (qwen2-audio, whisper-llm), ``loader``, ``analyze
 
 from engine.analyzers.alm.config import FAMILIES, QWEN2_AUDIO, WHISPER_LLM, AlmConfig
 
-__all__ = ["AlmConfig", "FAMILIES", "QWEN2_AUDIO", "WHISPER_LLM"]
+__all__ = ["FAMILIES", "QWEN2_AUDIO", "WHISPER_LLM", "AlmConfig"]

@@ -68,7 +68,7 @@ class AlmConfig:
             raise ModelError(f"time_limit_s must be a positive number of seconds, not {self.time_limit_s!r}.")
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> "AlmConfig":
+    def from_mapping(cls, data: Mapping[str, Any]) -> AlmConfig:
         """Build from a settings dict (e.g. the ``[alm]`` table of the config file).
 
         Raises:
@@ -86,7 +86,7 @@ class AlmConfig:
         except TypeError as err:
             raise ModelError(f"Bad ALM settings: {err}") from err
 
-    def with_changes(self, **changes: Any) -> "AlmConfig":
+    def with_changes(self, **changes: Any) -> AlmConfig:
         return replace(self, **changes)
 
 

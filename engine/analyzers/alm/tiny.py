@@ -58,8 +58,12 @@ def train_tokenizer(special_tokens: list[str], vocab_size: int = 600, chat_templ
 def build_tiny_qwen2_audio(folder: Path, seed: int = 0) -> Path:
     """A ~100k-parameter Qwen2-Audio (1 encoder layer, 2 LM layers) with its processor."""
     import torch
-    from transformers import (Qwen2AudioConfig, Qwen2AudioForConditionalGeneration, Qwen2AudioProcessor,
-                              WhisperFeatureExtractor)
+    from transformers import (
+        Qwen2AudioConfig,
+        Qwen2AudioForConditionalGeneration,
+        Qwen2AudioProcessor,
+        WhisperFeatureExtractor,
+    )
 
     folder = Path(folder)
     tokenizer = train_tokenizer(CHATML_TOKENS + QWEN2_AUDIO_TOKENS)

@@ -150,7 +150,7 @@ class AlmRuntime(ABC):
             )
         text = self.tokenizer.decode(new_ids, skip_special_tokens=True).strip()
         reason = limit.reason or self._natural_stop(new_ids, max_new_tokens)
-        return Generation(text, int(len(new_ids)), reason, time.monotonic() - started)
+        return Generation(text, len(new_ids), reason, time.monotonic() - started)
 
     @abstractmethod
     def _generate_new_ids(self, inputs: Batch, **generate_kwargs: Any) -> list[int]:

@@ -32,13 +32,6 @@ LORA_TARGET_MODULES = (
 #: Kept in compute dtype under 4/8-bit loading: the audio side is small and sensitive.
 QUANT_SKIP_MODULES = ["audio_tower", "multi_modal_projector", "lm_head"]
 
-#: Files a Qwen2-Audio folder must hold (any one of each group).
-EXPECTED_FILES = (
-    ("config.json",),
-    ("preprocessor_config.json",),
-    ("tokenizer.json", "vocab.json"),
-    ("model.safetensors", "model.safetensors.index.json"),
-)
 
 
 def render_chatml(prompt: Prompt, add_generation_prompt: bool = True) -> str:

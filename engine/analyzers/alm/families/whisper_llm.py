@@ -36,16 +36,6 @@ ENCODER_FRAMES_PER_S = 50  # Whisper encoder output rate: 1500 frames for 30 s
 #: LoRA on every linear layer of the LM (PEFT's "all-linear" leaves the output head alone).
 LORA_TARGET_MODULES = "all-linear"
 
-LM_EXPECTED_FILES = (
-    ("config.json",),
-    ("tokenizer.json", "tokenizer.model", "vocab.json"),
-    ("model.safetensors", "model.safetensors.index.json"),
-)
-ENCODER_EXPECTED_FILES = (
-    ("config.json",),
-    ("preprocessor_config.json",),
-    ("model.safetensors", "model.safetensors.index.json"),
-)
 
 #: Used when the LM's tokenizer has no chat template of its own (ChatML).
 FALLBACK_CHAT_TEMPLATE = (
@@ -67,7 +57,7 @@ class ProjectorConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ProjectorConfig":
+    def from_dict(cls, data: dict[str, Any]) -> ProjectorConfig:
         try:
             return cls(int(data["encoder_dim"]), int(data["lm_hidden"]),
                        float(data.get("audio_seconds", 12.0)), int(data.get("audio_tokens", 300)))
@@ -250,7 +240,12 @@ def load_whisper_llm(lm_dir: Path, encoder_dir: Path, model_kwargs: dict[str, An
     ``projector`` (from an adapter) fixes the audio shape; without one (stage-1 training),
     a fresh projector of ``audio_seconds``/``audio_tokens`` is made.
     """
-    from transformers import AutoModelForCausalLM, AutoTokenizer, WhisperFeatureExtractor, WhisperModel
+    from transformers import (
+        AutoModelForCausalLM,
+        AutoTokenizer,
+        WhisperFeatureExtractor,
+        WhisperModel,
+    )
 
     feature_extractor = WhisperFeatureExtractor.from_pretrained(str(encoder_dir), local_files_only=True)
     whisper = WhisperModel.from_pretrained(str(encoder_dir), local_files_only=True, use_safetensors=True,
