@@ -195,3 +195,14 @@ def test_prediction_dict_keeps_extra_words_as_empty_predictions() -> None:
     scores = score_utterance("the cat", {"cat": prediction["cat"]}, prediction)
     assert (scores.counts.tp, scores.counts.fp, scores.counts.extra_words) == (1, 1, 1)
     assert scores.pred_text == scores.gold_text == "cat:AE open"
+
+
+def test_sentence_words_include_the_spoken_form() -> None:
+    from engine.metrics import sentence_words
+
+    assert sentence_words("It was 1904, Mr. Smith.") == (
+        "it", "was", "1904", "mr", "smith", "nineteen", "oh", "four"
+    )  # fmt: skip
+    # A spelled-out number named by an analyzer is in the sentence, not an extra word.
+    counts = DetectionCounts.of("It was 1904", {}, {"nineteen": [], "ten": []})
+    assert (counts.extra_words, counts.sentence_words) == (1, 6)
