@@ -15,11 +15,12 @@ import json
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import engine
-from engine.errors import AnalyzerError, FormatError, SayWellError, TextError
+from engine.errors import AnalyzerError, AudioError, FormatError, SayWellError, TextError
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -189,6 +190,8 @@ def analyze_file(audio: Path, text: str, args: argparse.Namespace) -> Any:
         raise TextError("The sentence is empty: pass the sentence that was read with --text.")
     clip = load_audio(audio, max_duration_s=args.max_seconds)
     assessment = _analyzer(args).analyze(clip, text)
+    if not assessment.duration_s:
+        assessment = replace(assessment, duration_s=round(clip.duration_s, 3))
     new_notes = [w for w in clip.warnings if w not in assessment.notes]
     return assessment.with_notes(*new_notes) if new_notes else assessment
 
@@ -316,7 +319,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise FormatError(f"{args.manifest.name} has no records to evaluate.")
     report = missing_audio(records)
     if report.count:
-        _error(report.message() + " (use --audio-root for L2-ARCTIC release paths)")
+        message = f"{report.message()} (use --audio-root for L2-ARCTIC release paths)"
+        if report.count == len(records):
+            raise AudioError(message)
+        _error(message)
     analyzer = _analyzer(args)
     predictions, errors = _run_records(records, analyzer, args)
     if len(errors) == len(records):

@@ -296,6 +296,22 @@ def test_eval_all_failed_exits_6_without_writing(
     assert not out_path.exists()
 
 
+def test_eval_without_any_audio_exits_3_before_loading_the_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_engine(**_: object) -> FakeAnalyzer:
+        raise AssertionError("the engine must not be loaded")
+
+    monkeypatch.setitem(registry._FACTORIES, "fake", no_engine)
+    manifest = tmp_path / "m.json"
+    release = "./data/L2-Arctic-plus/l2arctic_release_v5.0/EBVS/wav/arctic_a0500.wav"
+    manifest.write_text(json.dumps([{"audio_path": release, "text": "hi"}]), encoding="utf-8")
+    argv = ["eval", str(manifest), "--out", str(tmp_path / "p.json"), "--engine", "fake"]
+    code, _, err = run(capsys, *argv, "--audio-root", str(tmp_path / "l2arctic"))
+    assert code == 3 and "1 of 1 audio files are missing" in err and "--audio-root" in err
+    assert str(tmp_path / "l2arctic" / "EBVS" / "wav" / "arctic_a0500.wav") in err
+
+
 def test_eval_malformed_manifest_exits_5(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_engine: None
 ) -> None:
