@@ -1,0 +1,180 @@
+"""Practice words and minimal pairs: real, common words found in the lexicon.
+
+The candidates are the words of ``resources/phonetics/common_words.txt`` (the
+20,000 most probable words of pocketsphinx's bundled US-English language model
+that cmudict lists, most frequent first; see ``build_common_words.py`` there),
+so suggestions are everyday words, never the dictionary's rare entries. Each
+word takes its main (first) dictionary pronunciation. Every search is ordered
+by frequency rank with ties broken alphabetically: same input, same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import SayWellError
+from engine.phonetics.inventory import strip_stress
+
+Phones = tuple[str, ...]
+
+#: Where a phone sits in a word; "any" matches every position.
+POSITIONS = ("initial", "medial", "final", "any")
+_MAX_PRACTICE_PHONES = 6  # longer words are harder to practise with
+
+
+@dataclass(frozen=True)
+class PracticeWord:
+    """A common word and its main pronunciation (ARPAbet, no stress)."""
+
+    word: str
+    phones: Phones
+    rank: int  # 0 = most frequent
+
+    def display(self) -> str:
+        """``"THIS" (/DH IH S/)``: the form the feedback text uses."""
+        return f'"{self.word.upper()}" (/{" ".join(self.phones)}/)'
+
+
+@dataclass(frozen=True)
+class MinimalPair:
+    """Two common words that differ in one phone: ``first`` has the target sound."""
+
+    first: PracticeWord
+    second: PracticeWord
+    position: str  # where the two words differ: initial, medial or final
+
+    def display(self) -> str:
+        return f"{self.first.display()} vs. {self.second.display()}"
+
+
+def position_of(index: int, length: int) -> str:
+    """ "initial", "final" or "medial" for phone ``index`` of a word of ``length`` phones."""
+    if index == 0:
+        return "initial"
+    return "final" if index == length - 1 else "medial"
+
+
+def read_word_list(path: Path) -> list[str]:
+    """Words of a frequency list, one per line, most frequent first.
+
+    Raises:
+        SayWellError: the bundled list is missing or unreadable.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise SayWellError(f"Cannot read the common-word list {path}: {err}") from err
+    return [w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")]
+
+
+class PracticeIndex:
+    """Finds practice words and minimal pairs among common words.
+
+    ``pronounce`` maps a word to its dictionary pronunciations (e.g.
+    ``Lexicon.variants``); words it does not know are skipped.
+    """
+
+    def __init__(
+        self, words: Iterable[str], pronounce: Callable[[str], Sequence[Sequence[str]]]
+    ) -> None:
+        self._words: list[PracticeWord] = []
+        self._by_phones: dict[Phones, PracticeWord] = {}
+        self._rank: dict[str, int] = {}
+        for word in words:
+            variants = pronounce(word)
+            if not variants or word in self._rank:
+                continue
+            entry = PracticeWord(word, tuple(variants[0]), len(self._words))
+            self._words.append(entry)
+            self._rank[word] = entry.rank
+            self._by_phones.setdefault(entry.phones, entry)  # most frequent homophone wins
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def rank(self, word: str) -> int | None:
+        """Frequency rank of ``word`` (0 = most common), None when not a common word."""
+        return self._rank.get(word.lower())
+
+    def word(self, word: str) -> PracticeWord | None:
+        rank = self.rank(word)
+        return None if rank is None else self._words[rank]
+
+    def practice_words(
+        self,
+        phone: str,
+        *,
+        position: str = "any",
+        context: Sequence[str] = (),
+        exclude: Iterable[str] = (),
+        limit: int = 3,
+    ) -> list[PracticeWord]:
+        """Common short words containing ``phone``, best first.
+
+        ``position`` prefers words with the phone there; ``context`` (the phones
+        just before and after it, "" for none) prefers words sharing that cluster,
+        e.g. ("S", "") for a final /T/ after /S/ finds "just", "first".
+        """
+        phone = strip_stress(phone)
+        skip = {w.lower() for w in exclude}
+        scored = []
+        for entry in self._words:
+            if (
+                entry.word in skip
+                or len(entry.phones) > _MAX_PRACTICE_PHONES
+                or len(entry.word) < 2
+            ):
+                continue
+            best = _best_occurrence(entry.phones, phone, position, context)
+            if best is not None:
+                scored.append((best, entry.rank, entry))
+        scored.sort(key=lambda t: (t[0], t[1]))
+        return [entry for _, _, entry in scored[:limit]]
+
+    def minimal_pairs(
+        self, target: str, other: str, *, position: str = "any", limit: int = 1
+    ) -> list[MinimalPair]:
+        """Pairs of common words that differ only in ``target`` vs ``other``, best first.
+
+        Ranked by the rarer word's frequency rank, tripled when the pair differs
+        elsewhere than ``position``, so "think"/"sink" beats "ether"/"esther".
+        """
+        target, other = strip_stress(target), strip_stress(other)
+        found: dict[tuple[str, str], tuple[int, MinimalPair]] = {}
+        for entry in self._words:
+            for i, p in enumerate(entry.phones):
+                if p != target:
+                    continue
+                twin = self._by_phones.get(entry.phones[:i] + (other,) + entry.phones[i + 1 :])
+                if twin is None or twin.word == entry.word or (entry.word, twin.word) in found:
+                    continue
+                where = position_of(i, len(entry.phones))
+                cost = max(entry.rank, twin.rank) * (1 if position in ("any", where) else 3)
+                cost += 50 * max(0, len(entry.phones) - 4)  # short words are easier to hear
+                found[(entry.word, twin.word)] = (cost, MinimalPair(entry, twin, where))
+        best = sorted(found.values(), key=lambda t: (t[0], t[1].first.word))
+        return [pair for _, pair in best[:limit]]
+
+
+def _best_occurrence(
+    phones: Phones, phone: str, position: str, context: Sequence[str]
+) -> int | None:
+    """0 (position and context match) .. 3 (phone present elsewhere); None when absent."""
+    best = None
+    for i, p in enumerate(phones):
+        if p != phone:
+            continue
+        score = 0 if position in ("any", position_of(i, len(phones))) else 2
+        if context and not _context_matches(phones, i, context):
+            score += 1
+        best = score if best is None else min(best, score)
+    return best
+
+
+def _context_matches(phones: Phones, i: int, context: Sequence[str]) -> bool:
+    before, after = (list(context) + ["", ""])[:2]
+    ok_before = not before or (i > 0 and phones[i - 1] == before)
+    ok_after = not after or (i + 1 < len(phones) and phones[i + 1] == after)
+    return ok_before and ok_after
