@@ -14,7 +14,7 @@ HOP_S = 0.010
 MIN_F0_HZ = 70.0
 MAX_F0_HZ = 400.0
 #: Normalised autocorrelation peak above which a frame counts as voiced.
-VOICING_CLARITY = 0.45
+VOICING_CLARITY = 0.35
 #: Frames quieter than this (dB below the loudest frame) count as unvoiced.
 SILENCE_DB = 35.0
 

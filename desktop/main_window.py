@@ -1,0 +1,323 @@
+"""The main window: lays the widgets out and wires them to the view models. No logic of its own
+beyond the dialogs (open file, export, delete, settings) that only a window can show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
+    QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from desktop.context import AppContext
+from desktop.ipa import sentence_ipa
+from desktop.notifications import Level, Notice
+from desktop.view_models.session import PLAY_SPEEDS
+from desktop.widgets import theme
+from desktop.widgets.chat_pane import ChatPane
+from desktop.widgets.level_meter import LevelMeter
+from desktop.widgets.practice_panel import PracticePanel
+from desktop.widgets.progress_view import ProgressView
+from desktop.widgets.record_button import RecordButton
+from desktop.widgets.waveform_view import WaveformView
+from engine.audio import ACCEPTED_FORMATS
+from engine.feedback import Verdict
+from engine.paths import resource
+from engine.pitch import pitch_contour
+
+_BANNER = {Level.INFO: ("#eaf1ff", "#2f6fdf"), Level.WARNING: ("#fff7e6", "#b7791f"),
+           Level.ERROR: ("#fdecec", "#c53030")}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle("SayWell: pronunciation practice")
+        self.setWindowIcon(QIcon(str(resource("icons", "saywell.svg"))))
+        self.setAcceptDrops(True)
+        self._build()
+        self._wire()
+        self._shortcuts()
+        self._show_sentence()
+        self.refresh_progress()
+
+    # -- layout --------------------------------------------------------------------
+    def _build(self) -> None:
+        self.practice_panel = PracticePanel()
+        self.waveform = WaveformView()
+        self.chat = ChatPane()
+        self.record_button = RecordButton()
+        self.level_meter = LevelMeter()
+        self.elapsed = QLabel("Ready")
+        self.elapsed.setObjectName("muted")
+        self.open_button = QPushButton(_icon("open"), "Open audio file…")
+        self.open_button.setToolTip("Or drop a wav, flac or ogg file on the window")
+        self.play_take_button = QPushButton(_icon("play"), "Take")
+        self.play_take_button.setToolTip("Replay the whole take (R)")
+        self.play_word_button = QPushButton(_icon("play"), "Word")
+        self.play_word_button.setToolTip("Play the selected word (click a word in the waveform)")
+        self.speed = QComboBox()
+        for s in PLAY_SPEEDS:
+            self.speed.addItem(f"{s:g}×" if s != 1 else "Normal speed", s)
+        self.speed.setToolTip("Playback speed (slowed without changing the pitch)")
+        self.reference_button = QPushButton(_icon("speaker"), "Reference")
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(140)
+        self.cancel_button = QPushButton("Cancel")
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress_view = ProgressView()
+        self.engine_label = QLabel("Starting the engine…")
+        self.engine_label.setContentsMargins(8, 0, 0, 0)
+        self.statusBar().addWidget(self.engine_label, 1)
+        self.settings_button = QPushButton("Settings…")
+        self.statusBar().addPermanentWidget(self.settings_button)
+        self._set_busy(False)
+        self._update_reference_button()
+        self.setCentralWidget(self._central())
+
+    def _central(self) -> QWidget:
+        practice = QWidget()
+        layout = QVBoxLayout(practice)
+        layout.setContentsMargins(12, 12, 12, 8)
+        layout.setSpacing(10)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.practice_panel)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._take_card())
+        splitter.addWidget(self._card(self.chat))
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        layout.addWidget(splitter, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(practice, "Practice")
+        self.tabs.addTab(self.progress_view, "Progress")
+        return self.tabs
+
+    def _card(self, inner: QWidget) -> QFrame:
+        card = QFrame()
+        card.setObjectName("card")
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.addWidget(inner)
+        return card
+
+    def _take_card(self) -> QFrame:
+        meter = QVBoxLayout()
+        meter.addStretch(1)
+        meter.addWidget(self.level_meter)
+        meter.addWidget(self.elapsed)
+        meter.addStretch(1)
+        record_row = QHBoxLayout()
+        record_row.addWidget(self.record_button)
+        record_row.addLayout(meter, 1)
+        record_row.addWidget(self.open_button)
+        listen_row = QHBoxLayout()
+        for w in (self.play_take_button, self.play_word_button, self.speed, self.reference_button):
+            listen_row.addWidget(w)
+        listen_row.addStretch(1)
+        listen_row.addWidget(self.busy_bar)
+        listen_row.addWidget(self.cancel_button)
+        card = QFrame()
+        card.setObjectName("card")
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.addLayout(record_row)
+        layout.addWidget(self.waveform, 1)
+        layout.addWidget(_legend())
+        layout.addLayout(listen_row)
+        return card
+
+    # -- wiring --------------------------------------------------------------------
+    def _wire(self) -> None:
+        c = self.ctx
+        p, panel = c.practice, self.practice_panel
+        panel.setSelected.connect(p.select_set)
+        panel.nextClicked.connect(p.next)
+        panel.previousClicked.connect(p.previous)
+        panel.ownSentenceEntered.connect(p.use_own_sentence)
+        panel.ipaToggled.connect(lambda _on: self._show_sentence())
+        p.sentenceChanged.connect(lambda _s: self._show_sentence())
+        p.setsChanged.connect(self._show_sentence)
+        self.record_button.clicked.connect(c.recorder.toggle)
+        c.recorder.recordingChanged.connect(self.record_button.set_recording)
+        c.recorder.recordingChanged.connect(self._on_recording)
+        c.recorder.levelChanged.connect(self.level_meter.set_level)
+        c.recorder.elapsedChanged.connect(
+            lambda s: self.elapsed.setText(f"Recording… {s:4.1f} s / {c.recorder.max_take_s:.0f} s"))
+        c.recorder.takeRecorded.connect(lambda clip: c.session.submit(clip, p.sentence))
+        self.open_button.clicked.connect(self.open_file_dialog)
+        self.play_take_button.clicked.connect(lambda: c.session.play_take(self._speed()))
+        self.play_word_button.clicked.connect(
+            lambda: c.session.play_word(c.session.selected_word, self._speed()))
+        self.reference_button.clicked.connect(lambda: c.reference.speak(p.sentence))
+        c.reference.ready.connect(lambda samples, rate: c.session.play_samples(samples, rate, self._speed()))
+        c.reference.failed.connect(c.notifier.error)
+        self.cancel_button.clicked.connect(c.session.cancel)
+        self._wire_session()
+        self.progress_view.exportRequested.connect(self.export_csv_dialog)
+        self.progress_view.deleteRequested.connect(self.delete_history_dialog)
+        self.settings_button.clicked.connect(self.open_settings)
+        c.notifier.notified.connect(self.show_notice)
+        c.engine.engineReady.connect(lambda choice: self.engine_label.setText(choice.reason))
+
+    def _wire_session(self) -> None:
+        s, chat = self.ctx.session, self.ctx.chat
+        s.takeChanged.connect(self._on_take)
+        s.assessmentChanged.connect(self._on_assessment)
+        s.selectedWordChanged.connect(self.waveform.set_selected)
+        s.selectedWordChanged.connect(self.chat.set_selected)
+        s.selectedWordChanged.connect(lambda i: self.play_word_button.setEnabled(i >= 0))
+        s.busyChanged.connect(self._set_busy)
+        s.attemptSaved.connect(self.refresh_progress)
+        self.waveform.wordClicked.connect(lambda i: s.play_word(i, self._speed()))
+        self.chat.wordClicked.connect(s.select_word)
+        self.chat.questionAsked.connect(s.ask)
+        chat.changed.connect(lambda: self.chat.set_messages(chat.messages))
+        chat.messageAdded.connect(lambda i: self.chat.update_message(i, chat.messages[i]))
+        chat.messageUpdated.connect(lambda i: self.chat.update_message(i, chat.messages[i]))
+
+    def _shortcuts(self) -> None:
+        c = self.ctx
+        for key, action in ((Qt.Key.Key_Space, c.recorder.toggle),
+                            (Qt.Key.Key_R, lambda: c.session.play_take(self._speed())),
+                            (Qt.Key.Key_N, c.practice.next), (Qt.Key.Key_P, c.practice.previous)):
+            QShortcut(QKeySequence(key), self, activated=action)
+        QShortcut(QKeySequence.StandardKey.Open, self, activated=self.open_file_dialog)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=c.session.cancel)
+        order = [self.practice_panel.set_combo, self.practice_panel.prev_button,
+                 self.practice_panel.next_button, self.practice_panel.ipa_button,
+                 self.practice_panel.own, self.record_button, self.open_button,
+                 self.play_take_button, self.play_word_button, self.speed, self.reference_button,
+                 self.cancel_button, self.chat.input, self.chat.send_button]
+        for first, second in zip(order, order[1:]):
+            QWidget.setTabOrder(first, second)
+        self.record_button.setFocus()
+
+    # -- reactions -----------------------------------------------------------------
+    def _speed(self) -> float:
+        return float(self.speed.currentData())
+
+    def _show_sentence(self) -> None:
+        p = self.ctx.practice
+        self.practice_panel.set_sets([s.title for s in p.sets], p.set_index)
+        count = len(p.current_set.sentences)
+        position = f"{p.index + 1} / {count}" if count else ""
+        self.practice_panel.show_sentence(p.sentence, p.current_set.description, position, p.set_index)
+        if self.practice_panel.ipa_button.isChecked():
+            self.practice_panel.show_ipa(*sentence_ipa(p.sentence))
+
+    def _on_recording(self, recording: bool) -> None:
+        if not recording:
+            self.elapsed.setText("Ready")
+
+    def _on_take(self, clip) -> None:
+        if clip is None:
+            self.waveform.set_take(None)
+            return
+        self.waveform.set_take(clip.samples, clip.sample_rate_hz)
+        self.waveform.set_pitch(pitch_contour(clip.samples, clip.sample_rate_hz))
+        self.play_take_button.setEnabled(True)
+
+    def _on_assessment(self, assessment) -> None:
+        self.chat.set_ready(assessment is not None)
+        if assessment is not None:
+            self.waveform.set_words(assessment.words)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy_bar.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        if busy:
+            self.elapsed.setText("Analysing…")
+        elif not self.ctx.recorder.recording:
+            self.elapsed.setText("Ready")
+
+    def _update_reference_button(self) -> None:
+        status = self.ctx.reference.status
+        self.reference_button.setEnabled(status.available)
+        self.reference_button.setToolTip(status.reason if status.available else
+                                         f"Reference voice unavailable. {status.reason}")
+
+    def show_notice(self, notice: Notice) -> None:
+        fill, ink = _BANNER[notice.level]
+        self.banner.setStyleSheet(f"background:{fill}; color:{ink}; border:1px solid {ink}; "
+                                  "border-radius:6px; padding:6px 10px;")
+        self.banner.setText(notice.message)
+        self.banner.setVisible(notice.level is not Level.INFO)
+        self.statusBar().showMessage(notice.message, 8000)
+
+    def refresh_progress(self) -> None:
+        history = self.ctx.history
+        if history is None:
+            self.progress_view.show_progress([], [], [])
+            return
+        attempts = history.attempts()
+        self.progress_view.show_progress([a.time_utc for a in attempts], [a.score for a in attempts],
+                                         history.frequent_phone_errors())
+
+    # -- dialogs -------------------------------------------------------------------
+    def open_file_dialog(self) -> None:
+        patterns = " ".join(f"*.{ext}" for ext in ACCEPTED_FORMATS)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a recording", "", f"Audio ({patterns})")
+        if path:
+            self.ctx.session.open_file(path, self.ctx.practice.sentence)
+
+    def export_csv_dialog(self) -> None:
+        if self.ctx.history is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export history", "saywell-history.csv", "CSV (*.csv)")
+        if path:
+            try:
+                self.ctx.history.export_csv(Path(path))
+            except OSError as err:
+                self.ctx.notifier.error(f"Could not write {path}: {err}")
+                return
+            self.ctx.notifier.info(f"History exported to {path}")
+
+    def delete_history_dialog(self) -> None:
+        answer = QMessageBox.question(
+            self, "Delete my history",
+            "Delete every attempt and every recording SayWell has kept? This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.ctx.delete_history()
+            self.refresh_progress()
+
+    def open_settings(self) -> None:
+        self.ctx.open_settings(self)
+
+    # -- window events -------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.ctx.session.open_file(urls[0].toLocalFile(), self.ctx.practice.sentence)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self.ctx.settings_store.save_geometry(self.saveGeometry())
+        super().closeEvent(event)
+
+
+def _icon(name: str) -> QIcon:
+    return QIcon(str(resource("icons", f"{name}.svg")))
+
+
+def _legend() -> QLabel:
+    items = "".join(
+        f"<span style='color:{theme.verdict_hex(v)}'>■</span> {theme.VERDICT_LABEL[v]}&nbsp;&nbsp;&nbsp;"
+        for v in Verdict)
+    label = QLabel(f"{items}<span style='color:{theme.MUTED}'>Click a word to hear it · "
+                   "wheel to zoom, drag to pan · phones appear when zoomed in</span>")
+    label.setObjectName("muted")
+    return label

@@ -1,0 +1,172 @@
+"""One practice session: the current take, its assessment, the selected word, the chat.
+
+Sends work to the engine worker and turns its results into state the widgets draw.
+Every error goes to the ``Notifier``; nothing here touches a widget.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from desktop.audio_io import AudioDeviceError, Speaker
+from desktop.chat_messages import ChatMessage, Role, messages_for
+from desktop.history import HistoryError, HistoryStore
+from desktop.notifications import Notifier
+from desktop.timestretch import time_stretch
+from desktop.view_models.chat import ChatViewModel
+from desktop.workers.engine_worker import AnalysisResult, EngineClient, Failure
+from engine.audio import AudioClip, load_audio
+from engine.errors import SayWellError
+from engine.feedback import Assessment
+
+PLAY_SPEEDS = (1.0, 0.75, 0.5)
+#: Silence added around a word played alone (seconds), so its edges are audible.
+WORD_MARGIN_S = 0.05
+
+
+class SessionViewModel(QObject):
+    takeChanged = Signal(object)  # AudioClip | None
+    assessmentChanged = Signal(object)  # Assessment | None
+    selectedWordChanged = Signal(int)  # -1 = none
+    busyChanged = Signal(bool)
+    progressChanged = Signal(float, str)
+    attemptSaved = Signal()
+    analysisDone = Signal(object)  # Assessment (also after a failure: see analysisFailed)
+    analysisFailed = Signal(str)
+
+    def __init__(self, engine: EngineClient, chat: ChatViewModel, notifier: Notifier,
+                 speaker: Speaker, history: HistoryStore | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine, self.chat, self.notifier = engine, chat, notifier
+        self.speaker, self.history = speaker, history
+        self.learner = ""
+        self.clip: AudioClip | None = None
+        self.assessment: Assessment | None = None
+        self.selected_word = -1
+        self._analysis_job = 0
+        self._answer_job = 0
+        self._answer_index = -1
+        engine.analysisFinished.connect(self._on_result)
+        engine.failed.connect(self._on_failure)
+        engine.answerToken.connect(self._on_token)
+        engine.answerFinished.connect(self._on_answer)
+        engine.busyChanged.connect(self.busyChanged)
+        engine.progress.connect(self.progressChanged)
+
+    # -- takes ---------------------------------------------------------------
+    def open_file(self, path: str | Path, text: str) -> None:
+        try:
+            clip = load_audio(path)
+        except SayWellError as err:
+            self.notifier.error(str(err))
+            return
+        for warning in clip.warnings:
+            self.notifier.warning(warning)
+        self.submit(clip, text)
+
+    def submit(self, clip: AudioClip, text: str) -> None:
+        """Show ``clip`` and send it for analysis against ``text``."""
+        if not text.strip():
+            self.notifier.error("There is no sentence to compare with: pick one or type your own.")
+            return
+        self.clip, self.assessment = clip, None
+        self.takeChanged.emit(clip)
+        self.assessmentChanged.emit(None)
+        self.select_word(-1)
+        self._analysis_job = self.engine.analyze(clip, text)
+
+    def cancel(self) -> None:
+        self.engine.cancel()
+
+    def _on_result(self, result: AnalysisResult) -> None:
+        if result.job_id != self._analysis_job:
+            return  # a result for a take the learner has since replaced
+        self.assessment = result.assessment
+        self.assessmentChanged.emit(result.assessment)
+        self.chat.reset(messages_for(result.assessment))
+        self._save(result)
+        self.analysisDone.emit(result.assessment)
+
+    def _save(self, result: AnalysisResult) -> None:
+        if self.history is None:
+            return
+        try:
+            self.history.add(result.assessment, result.clip, learner=self.learner)
+        except (HistoryError, OSError) as err:
+            self.notifier.error(f"This attempt was not saved to the history: {err}")
+            return
+        self.attemptSaved.emit()
+
+    def _on_failure(self, failure: Failure) -> None:
+        if failure.cancelled:
+            self.notifier.info("Cancelled.")
+        elif failure.stage == "load":
+            self.notifier.error(f"The engine could not be started: {failure.message}")
+        else:
+            self.notifier.error(failure.message)
+        if failure.stage == "analyze":
+            self.analysisFailed.emit(failure.message)
+        if failure.stage == "ask" and self._answer_index >= 0:
+            self.chat.finish(self._answer_index, "(no answer: " + failure.message + ")")
+            self._answer_index = -1
+
+    # -- selection and playback --------------------------------------------------
+    def select_word(self, index: int) -> None:
+        if index != self.selected_word:
+            self.selected_word = index
+            self.selectedWordChanged.emit(index)
+
+    def play_take(self, speed: float = 1.0) -> None:
+        if self.clip is None:
+            self.notifier.info("Nothing to play yet: record or open a take first.")
+            return
+        self._play(self.clip.samples, speed)
+
+    def play_word(self, index: int, speed: float = 1.0) -> None:
+        """Play one word of the take (with a small margin), and select it."""
+        word = self._word(index)
+        if word is None or self.clip is None or word.end_s <= word.start_s:
+            self.notifier.info("That word has no timing in this take, so it cannot be played alone.")
+            return
+        self.select_word(index)
+        self._play(self.clip.slice_s(word.start_s - WORD_MARGIN_S, word.end_s + WORD_MARGIN_S), speed)
+
+    def _word(self, index: int):
+        if self.assessment is None:
+            return None
+        return next((w for w in self.assessment.words if w.index == index), None)
+
+    def _play(self, samples: np.ndarray, speed: float) -> None:
+        rate = self.clip.sample_rate_hz if self.clip else 16_000
+        self.play_samples(samples, rate, speed)
+
+    def play_samples(self, samples: np.ndarray, rate_hz: int, speed: float = 1.0) -> None:
+        try:
+            self.speaker.play(time_stretch(samples, speed, rate_hz), rate_hz)
+        except AudioDeviceError as err:
+            self.notifier.error(str(err))
+
+    # -- follow-up questions -----------------------------------------------------
+    def ask(self, question: str) -> None:
+        question = question.strip()
+        if not question:
+            return
+        if self.assessment is None:
+            self.notifier.info("Record or open a take first, then ask about it.")
+            return
+        self.chat.add(ChatMessage(Role.LEARNER, "You", (question,)))
+        self._answer_index = self.chat.add(ChatMessage(Role.TUTOR, "Tutor", ("",), streaming=True))
+        self._answer_job = self.engine.ask(question)
+
+    def _on_token(self, token: str) -> None:
+        if self._answer_index >= 0:
+            self.chat.append_text(self._answer_index, token)
+
+    def _on_answer(self, job_id: int, answer: str) -> None:
+        if job_id == self._answer_job and self._answer_index >= 0:
+            self.chat.finish(self._answer_index, answer)
+            self._answer_index = -1
