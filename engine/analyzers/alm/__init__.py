@@ -10,5 +10,22 @@ manifest checks), ``families`` (qwen2-audio, whisper-llm), ``loader``, ``analyze
 """
 
 from engine.analyzers.alm.config import FAMILIES, QWEN2_AUDIO, WHISPER_LLM, AlmConfig
+from engine.analyzers.alm.select import (
+    AlmEngine,
+    choose_engine,
+    config_from_options,
+    create_analyzer,
+    create_engine,
+)
 
-__all__ = ["FAMILIES", "QWEN2_AUDIO", "WHISPER_LLM", "AlmConfig"]
+__all__ = [
+    "FAMILIES",
+    "QWEN2_AUDIO",
+    "WHISPER_LLM",
+    "AlmConfig",
+    "AlmEngine",
+    "choose_engine",
+    "config_from_options",
+    "create_analyzer",
+    "create_engine",
+]

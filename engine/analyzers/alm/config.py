@@ -41,7 +41,7 @@ class AlmConfig:
     prompt_style: PromptStyle = PromptStyle.TUNED
     max_new_tokens: int = 512  # the feedback for a long sentence is ~10 lines of ~40 tokens
     time_limit_s: float = 120.0  # per generation; output so far is kept and noted
-    context_budget_tokens: int = 4096  # prompt + audio + chat history + answer
+    context_budget_tokens: int = 2048  # prompt + audio + chat history + answer
     chat_max_new_tokens: int = 256
     allow_cpu: bool = False  # run on CPU when no GPU is found (slow: minutes per take)
 

@@ -25,7 +25,8 @@ OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_
 
 # Files each folder must hold: every group needs one of its names. Kept here, not in the
 # family modules, so checking a folder imports no torch.
-QWEN2_AUDIO_FILES = (("config.json",), ("preprocessor_config.json",), ("tokenizer.json", "vocab.json"),
+QWEN2_AUDIO_FILES = (("config.json",), ("preprocessor_config.json", "processor_config.json"),
+                     ("tokenizer.json", "vocab.json"),
                      ("model.safetensors", "model.safetensors.index.json"))
 LM_FILES = (("config.json",), ("tokenizer.json", "tokenizer.model", "vocab.json"),
             ("model.safetensors", "model.safetensors.index.json"))

@@ -192,8 +192,8 @@ def verify_adapter(adapter_dir: Path, *, family: str, model_dir: Path,
     """
     adapter_dir = Path(adapter_dir)
     manifest = read_manifest(adapter_dir)
-    _check_files(adapter_dir, manifest)
     _check_match(manifest, family, model_dir, encoder_dir)
+    _check_files(adapter_dir, manifest)
     return manifest
 
 
