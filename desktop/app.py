@@ -16,7 +16,7 @@ from pathlib import Path
 
 from desktop.audio_io import FakeMicrophone, SoundDeviceMicrophone, SoundDeviceSpeaker
 from engine.errors import SayWellError
-from engine.paths import resource
+from engine.paths import resource, user_data_dir
 
 WINDOW_SIZE = (1280, 820)
 SELFTEST_TIMEOUT_S = 120.0
@@ -33,12 +33,13 @@ class Options:
     fake_microphone: bool = False
 
 
-def build_context(options: Options, data_dir: Path | None):
-    """Make every part of the app (no window yet)."""
+def build_context(options: Options, data_dir: Path | None, *, microphone=None, speaker=None,
+                  engine_builder=None, voice=None):
+    """Make every part of the app (no window yet). Keyword arguments replace the real
+    microphone, speaker, engine builder and TTS voice (tests pass fakes)."""
     from desktop.context import AppContext
     from desktop.notifications import Notifier
-    from desktop.practice import load_sentence_sets
-    from desktop.settings import SettingsStore, load_lab_config
+    from desktop.settings import SettingsStore
     from desktop.tts import find_voice
     from desktop.view_models.chat import ChatViewModel
     from desktop.view_models.practice import PracticeViewModel
@@ -51,19 +52,22 @@ def build_context(options: Options, data_dir: Path | None):
     lab = _lab_config(notifier)
     store = SettingsStore(data_dir / "settings.ini" if data_dir else None, lab)
     settings = store.load()
-    microphone = FakeMicrophone() if options.fake_microphone else SoundDeviceMicrophone()
-    speaker = SoundDeviceSpeaker()
-    engine = EngineClient()
+    if microphone is None:
+        microphone = FakeMicrophone() if options.fake_microphone else SoundDeviceMicrophone()
+    speaker = speaker or SoundDeviceSpeaker()
+    engine = EngineClient(engine_builder) if engine_builder else EngineClient()
     chat = ChatViewModel()
     session = SessionViewModel(engine, chat, notifier, speaker)
     recorder = RecorderViewModel(microphone, notifier, max_take_s=settings.max_take_s,
                                  device=None if settings.input_device < 0 else settings.input_device)
-    voices = (Path(settings.data_dir or data_dir or "."),) if (settings.data_dir or data_dir) else ()
+    if voice is None:
+        base = Path(settings.data_dir) if settings.data_dir else (data_dir or user_data_dir())
+        voice = find_voice((base / "voices",))
     ctx = AppContext(
         notifier=notifier, settings_store=store, settings=settings, microphone=microphone,
         speaker=speaker, engine=engine, practice=PracticeViewModel(_sentence_sets(notifier)),
         recorder=recorder, chat=chat, session=session,
-        reference=ReferenceVoice(find_voice(tuple(v / "voices" for v in voices))),
+        reference=ReferenceVoice(voice),
         history=None, fake_engine=options.fake_engine, data_dir_override=data_dir,
     )
     ctx.open_history()

@@ -21,6 +21,7 @@ class EngineSpec:
     engine: str = "sphinx"
     model_dir: str = ""
     adapter_dir: str = ""
+    encoder_dir: str = ""  # whisper-llm family only: the Whisper checkpoint folder
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Engine:
     choice: EngineChoice
 
 
-def build_engine(spec: EngineSpec, progress: Any = None) -> Engine:
+def build_engine(spec: EngineSpec, progress: Any = None, should_cancel: Any = None) -> Engine:
     """Build what ``spec`` asks for, falling back to the CPU engine with a reason.
 
     Raises:
@@ -47,7 +48,7 @@ def build_engine(spec: EngineSpec, progress: Any = None) -> Engine:
     if not spec.model_dir:
         return _cpu_engine("CPU engine: no model folder configured for the ALM")
     try:
-        return _alm_engine(spec, progress)
+        return _alm_engine(spec, progress, should_cancel)
     except ModelError as err:
         return _cpu_engine(f"CPU engine: the ALM could not be used ({err})")
     except (ImportError, SayWellError, RuntimeError, OSError) as err:
@@ -77,18 +78,23 @@ def _rule_tutor() -> Tutor:
     return RuleTutor()
 
 
-def _alm_engine(spec: EngineSpec, progress: Any) -> Engine:
-    registry = _registry()
+def _alm_engine(spec: EngineSpec, progress: Any, should_cancel: Any = None) -> Engine:
+    """The ALM when ``engine.analyzers.alm.choose_engine`` says it can run, else the CPU engine.
+
+    ``choose_engine`` checks folders, adapter and memory before anything heavy is imported.
+    """
+    from engine.analyzers.alm import choose_engine, config_from_options, create_engine
+
     options: dict[str, Any] = {"model_dir": spec.model_dir}
     if spec.adapter_dir:
         options["adapter_dir"] = spec.adapter_dir
-    if progress is not None:
-        options["progress"] = progress
-    analyzer = registry.create_analyzer("alm", **options)
-    tutor = getattr(analyzer, "tutor", None)
-    tutor = tutor() if callable(tutor) else _rule_tutor()
-    reason = getattr(registry, "alm_reason", None)
-    return Engine(analyzer, tutor, EngineChoice("alm", reason or f"ALM engine: {analyzer.name}"))
+    if spec.encoder_dir:
+        options["encoder_dir"] = spec.encoder_dir
+    choice = choose_engine(config_from_options(**options))
+    if choice.name != "alm":
+        return _cpu_engine(choice.reason)
+    alm = create_engine(config_from_options(**options), progress=progress, should_cancel=should_cancel)
+    return Engine(alm.analyzer, alm.tutor, choice)
 
 
 class _NoTutor:

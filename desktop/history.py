@@ -10,7 +10,6 @@ Privacy: the folder and every file in it are user-only (0700 / 0600).
 from __future__ import annotations
 
 import csv
-import json
 import os
 import shutil
 import sqlite3
@@ -252,7 +251,7 @@ def _check_existing(conn: sqlite3.Connection, version: int, path: Path) -> None:
         raise sqlite3.DatabaseError("the attempts tables are missing")
 
 
-class _transaction:  # noqa: N801 (used like a function: ``with _transaction(conn):``)
+class _transaction:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (autocommit connection)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:

@@ -3,13 +3,25 @@ beyond the dialogs (open file, export, delete, settings) that only a window can 
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
-    QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.context import AppContext
@@ -198,7 +210,7 @@ class MainWindow(QMainWindow):
                  self.practice_panel.own, self.record_button, self.open_button,
                  self.play_take_button, self.play_word_button, self.speed, self.reference_button,
                  self.cancel_button, self.chat.input, self.chat.send_button]
-        for first, second in zip(order, order[1:]):
+        for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
         self.record_button.setFocus()
 
@@ -295,16 +307,16 @@ class MainWindow(QMainWindow):
         self.ctx.open_settings(self)
 
     # -- window events -------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+    def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
+    def dropEvent(self, event) -> None:
         urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
         if urls:
             self.ctx.session.open_file(urls[0].toLocalFile(), self.ctx.practice.sentence)
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event) -> None:
         self.ctx.settings_store.save_geometry(self.saveGeometry())
         super().closeEvent(event)
 

@@ -8,6 +8,7 @@ the app ask for a learner name at the start of each session, e.g.::
     engine = alm
     models_folder = /srv/saywell/models/qwen2-audio-7b
     adapter = /srv/saywell/adapters/saywell-qwen2a
+    # encoder_folder = /srv/saywell/models/whisper-small   (whisper-llm models only)
     ask_learner_name = true
 """
 
@@ -35,6 +36,7 @@ class AppSettings:
     engine: str = "sphinx"  # one of ENGINES
     model_dir: str = ""
     adapter_dir: str = ""
+    encoder_dir: str = ""  # whisper-llm family only
     input_device: int = -1  # PortAudio index; -1 = the system default
     max_take_s: float = DEFAULT_MAX_TAKE_S
     data_dir: str = ""  # "" = the standard user data folder
@@ -48,6 +50,7 @@ class LabConfig:
     engine: str = "sphinx"
     models_folder: str = ""
     adapter: str = ""
+    encoder_folder: str = ""
     ask_learner_name: bool = True
     data_folder: str = ""
 
@@ -82,6 +85,7 @@ def load_lab_config(path: Path | None = None) -> LabConfig | None:
             path=path, engine=engine,
             models_folder=section.get("models_folder", "").strip(),
             adapter=section.get("adapter", "").strip(),
+            encoder_folder=section.get("encoder_folder", "").strip(),
             ask_learner_name=section.getboolean("ask_learner_name", True),
             data_folder=section.get("data_folder", "").strip(),
         )
@@ -123,6 +127,7 @@ class SettingsStore:
             settings, engine=self.lab.engine,
             model_dir=self.lab.models_folder or settings.model_dir,
             adapter_dir=self.lab.adapter or settings.adapter_dir,
+            encoder_dir=self.lab.encoder_folder or settings.encoder_dir,
             data_dir=self.lab.data_folder or settings.data_dir,
         )
 

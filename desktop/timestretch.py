@@ -33,7 +33,7 @@ def time_stretch(samples: np.ndarray, speed: float, sample_rate_hz: int) -> np.n
     norm = np.zeros_like(out)
     natural = padded[search:search + frame]  # continuation of the previous frame in the input
     for k, out_pos in enumerate(range(0, out_len, hop_out)):
-        centre = search + int(round(k * hop_out * speed))
+        centre = search + round(k * hop_out * speed)
         start = _best_start(padded, centre, natural, search, frame) if k else centre
         chunk = padded[start:start + frame]
         out[out_pos:out_pos + frame] += chunk * window

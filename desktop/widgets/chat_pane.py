@@ -6,7 +6,13 @@ import html
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QLineEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.chat_messages import ChatMessage, Role
@@ -41,7 +47,7 @@ class ChatPane(QWidget):
         self.browser.setAccessibleName("Feedback and answers")
         self.browser.anchorClicked.connect(self._on_anchor)
         self.browser.document().setDefaultStyleSheet(
-            "a { color: %s; text-decoration: none; font-weight: 600; }" % theme.ACCENT)
+            f"a {{ color: {theme.ACCENT}; text-decoration: none; font-weight: 600; }}")
         self.input = QLineEdit()
         self.input.setPlaceholderText("Ask a follow-up, e.g. “how do I make the TH sound?”")
         self.input.setAccessibleName("Question for the tutor")

@@ -22,5 +22,5 @@ class RecordButton(QPushButton):
         self.setToolTip("Stop recording (Space)" if recording else "Record yourself reading the sentence (Space)")
         self.setAccessibleName(self.toolTip())
 
-    def nextCheckState(self) -> None:  # noqa: N802 (Qt API): the view model sets the state
+    def nextCheckState(self) -> None:
         pass

@@ -6,8 +6,18 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-    QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.audio_io import InputDevice
@@ -30,6 +40,7 @@ class SettingsDialog(QDialog):
         self.engine.setCurrentIndex([k for k, _ in ENGINE_LABELS].index(settings.engine))
         self.model_dir = self._path_row(settings.model_dir, "Folder of the ALM checkpoint")
         self.adapter_dir = self._path_row(settings.adapter_dir, "Folder of the SayWell adapter")
+        self.encoder_dir = self._path_row(settings.encoder_dir, "whisper-llm models only: the Whisper folder")
         self.data_dir = self._path_row(settings.data_dir, "Default: your user data folder")
         self.device = QComboBox()
         self.device.addItem("System default", -1)
@@ -74,6 +85,7 @@ class SettingsDialog(QDialog):
         form.addRow("Engine", self.engine)
         form.addRow("Model folder", self._with_browse(self.model_dir))
         form.addRow("Adapter", self._with_browse(self.adapter_dir))
+        form.addRow("Whisper encoder", self._with_browse(self.encoder_dir))
         form.addRow("Microphone", self.device)
         if self.device_note.text():
             form.addRow("", self.device_note)
@@ -87,7 +99,7 @@ class SettingsDialog(QDialog):
             note = QLabel(f"Lab mode ({lab.path}): the engine and shared folders are set by the lab.")
             note.setWordWrap(True)
             layout.addWidget(note)
-            for widget in (self.engine, self.model_dir, self.adapter_dir):
+            for widget in (self.engine, self.model_dir, self.adapter_dir, self.encoder_dir):
                 widget.setEnabled(False)
             if lab.data_folder:
                 self.data_dir.setEnabled(False)
@@ -97,13 +109,14 @@ class SettingsDialog(QDialog):
 
     def _update_enabled(self) -> None:
         alm = self.engine.currentData() == "alm" and self.engine.isEnabled()
-        for edit in (self.model_dir, self.adapter_dir):
+        for edit in (self.model_dir, self.adapter_dir, self.encoder_dir):
             edit.setEnabled(alm)
             edit.browse_button.setEnabled(alm)
 
     def values(self) -> AppSettings:
         return replace(
             self._settings, engine=self.engine.currentData(), model_dir=self.model_dir.text().strip(),
-            adapter_dir=self.adapter_dir.text().strip(), input_device=int(self.device.currentData()),
+            adapter_dir=self.adapter_dir.text().strip(), encoder_dir=self.encoder_dir.text().strip(),
+            input_device=int(self.device.currentData()),
             max_take_s=float(self.max_take.value()), data_dir=self.data_dir.text().strip(),
         )

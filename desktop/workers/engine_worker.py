@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import count
 
@@ -22,6 +23,9 @@ from engine.errors import SayWellError
 from engine.feedback import Assessment
 
 log = logging.getLogger(__name__)
+
+#: Builds the engine on the worker thread: ``builder(spec, progress=callback) -> Engine``.
+EngineBuilder = Callable[..., Engine]
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,10 @@ class EngineWorker(QObject):
     progress = Signal(float, str)
     jobDone = Signal(int)
 
-    def __init__(self, cancel_flag: threading.Event) -> None:
+    def __init__(self, cancel_flag: threading.Event, builder: EngineBuilder = build_engine) -> None:
         super().__init__()
         self._cancel = cancel_flag
+        self._builder = builder
         self._engine: Engine | None = None
 
     def _should_cancel(self) -> bool:
@@ -73,7 +78,8 @@ class EngineWorker(QObject):
         self._run(job_id, "load", lambda: self._load(spec))
 
     def _load(self, spec: EngineSpec) -> None:
-        self._engine = build_engine(spec, progress=self.progress.emit)
+        self._engine = None
+        self._engine = self._builder(spec, progress=self.progress.emit, should_cancel=self._should_cancel)
         self.engineReady.emit(self._engine.choice)
 
     @Slot(object)
@@ -136,7 +142,7 @@ class EngineClient(QObject):
     _analyzeRequested = Signal(object)
     _askRequested = Signal(int, str)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, builder: EngineBuilder = build_engine, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._ids = count(1)
         self._pending: set[int] = set()
@@ -144,7 +150,7 @@ class EngineClient(QObject):
         self.choice: EngineChoice | None = None
         self._thread = QThread()
         self._thread.setObjectName("saywell-engine")
-        self._worker = EngineWorker(self._cancel)
+        self._worker = EngineWorker(self._cancel, builder)
         self._worker.moveToThread(self._thread)
         self._connect()
         self._thread.start()

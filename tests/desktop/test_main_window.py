@@ -1,0 +1,219 @@
+"""The wired window with a fake engine: take -> analysis -> waveform, chat, history; errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import soundfile as sf
+from PySide6.QtCore import Qt
+
+from desktop.audio_io import FakeMicrophone
+from desktop.fake_engine import FakeAnalyzer
+from desktop.main_window import MainWindow
+from desktop.tts import TtsStatus
+from engine.errors import AnalyzerError
+
+from .conftest import fake_builder, speechlike
+
+TEXT = "Look right at it"  # the fake analyzer flags words with an "r": only "right"
+
+
+def analyse(qtbot, win, clip, text=TEXT):
+    with qtbot.waitSignal(win.ctx.session.analysisDone, timeout=5000) as done:
+        win.ctx.session.submit(clip, text)
+    return done.args[0]
+
+
+def test_status_bar_names_the_engine(window):
+    assert window.engine_label.text() == "Fake engine for tests"
+
+
+def test_take_is_analysed_rendered_and_saved(qtbot, window, clip):
+    assessment = analyse(qtbot, window, clip)
+    assert [w.text for w in assessment.flagged_words] == ["right"]
+    assert set(window.waveform.regions) == {0, 1, 2, 3}
+    text = window.chat.plain_text()
+    assert "Score 75/100" in text and "“right”" in text and "“look”" not in text
+    (attempt,) = window.ctx.history.attempts()
+    assert attempt.flagged_words == ("right",) and attempt.phone_errors == ("R->L",)
+    assert "1 attempts" in window.progress_view.summary.text()
+
+
+def test_recording_with_space_then_analysis(qtbot, window):
+    window.activateWindow()
+    window.record_button.setFocus()
+    with qtbot.waitSignal(window.ctx.recorder.recordingChanged):
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.record_button.isChecked()
+    with qtbot.waitSignal(window.ctx.session.analysisDone, timeout=5000):
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not window.record_button.isChecked()
+    assert window.waveform.regions
+
+
+def test_click_in_chat_highlights_waveform_and_back(qtbot, window, clip):
+    analyse(qtbot, window, clip)
+    window.chat.wordClicked.emit(1)
+    assert window.waveform.selected == 1
+    with qtbot.waitSignal(window.ctx.session.selectedWordChanged):
+        window.waveform.wordClicked.emit(3)
+    assert window.chat._selected == 3
+    assert window.play_word_button.isEnabled()
+
+
+def test_clicking_a_word_plays_only_that_part(qtbot, window, clip):
+    analyse(qtbot, window, clip)
+    word = window.ctx.session.assessment.words[1]
+    window.waveform.wordClicked.emit(1)
+    samples, rate = window.ctx.speaker.played[-1]
+    expected_s = word.end_s - word.start_s + 2 * 0.05
+    assert rate == 16_000 and abs(len(samples) / rate - expected_s) < 0.01
+
+
+def test_slowed_replay_is_longer(qtbot, window, clip):
+    analyse(qtbot, window, clip)
+    window.speed.setCurrentIndex(window.speed.findData(0.5))
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    samples, rate = window.ctx.speaker.played[-1]
+    assert abs(len(samples) / rate - 2 * clip.duration_s) < 0.05
+
+
+def test_follow_up_question_streams_an_answer(qtbot, window, clip):
+    analyse(qtbot, window, clip)
+    with qtbot.waitSignal(window.ctx.engine.answerFinished, timeout=5000):
+        window.chat.questionAsked.emit("why is this wrong?")
+    messages = window.ctx.chat.messages
+    assert messages[-2].lines == ("why is this wrong?",)
+    assert "I flagged: right." in messages[-1].lines[0] and not messages[-1].streaming
+    assert "I flagged: right." in window.chat.plain_text()
+
+
+def test_next_and_previous_sentence_keys(qtbot, window):
+    practice = window.ctx.practice
+    first = practice.sentence
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    assert practice.sentence != first
+    assert window.practice_panel.sentence.text() == practice.sentence
+    qtbot.keyClick(window, Qt.Key.Key_P)
+    assert practice.sentence == first
+
+
+def test_own_sentence(qtbot, window):
+    qtbot.keyClicks(window.practice_panel.own, "Red lorry, yellow lorry")
+    qtbot.keyClick(window.practice_panel.own, Qt.Key.Key_Return)
+    assert window.practice_panel.sentence.text() == "Red lorry, yellow lorry"
+    assert window.practice_panel.set_combo.currentText() == "Your own sentences"
+
+
+def test_ipa_on_demand(qtbot, window):
+    sets = [s.id for s in window.ctx.practice.sets]
+    window.practice_panel.set_combo.setCurrentIndex(sets.index("th-sounds"))
+    assert window.practice_panel.sentence.text() == "I think the weather is better this month."
+    assert not window.practice_panel.ipa.isVisible()
+    window.practice_panel.ipa_button.click()
+    assert window.practice_panel.ipa.isVisible()
+    assert window.practice_panel.ipa.text().startswith("/aɪ θɪŋk ")
+
+
+def test_open_file_and_drop(qtbot, window, tmp_path):
+    path = tmp_path / "take.wav"
+    sf.write(path, speechlike(1.0), 22_050)  # 16000 samples at 22.05 kHz: resampled on load
+    with qtbot.waitSignal(window.ctx.session.analysisDone, timeout=5000) as done:
+        window.ctx.session.open_file(path, "turn right")
+    assert abs(done.args[0].duration_s - 16_000 / 22_050) < 1e-3
+
+
+def test_unreadable_file_shows_its_message(qtbot, window, tmp_path):
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio")
+    window.ctx.session.open_file(bad, "turn right")
+    assert window.banner.isVisible()
+    assert "Cannot read notes.wav as audio" in window.banner.text()
+    assert "wav, flac, ogg" in window.banner.text()
+
+
+def test_no_microphone_shows_its_message(qtbot, make_ctx):
+    ctx = make_ctx(microphone=FakeMicrophone(error="No microphone was found. Plug one in."))
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.record_button.click()
+    assert not win.record_button.isChecked()
+    assert win.banner.text() == "No microphone was found. Plug one in."
+    assert win.open_button.isEnabled()  # file import still works
+
+
+def test_analyzer_failure_shows_its_message(qtbot, make_ctx, clip):
+    broken = FakeAnalyzer(fail=AnalyzerError("The alignment failed: the take does not match the sentence."))
+    ctx = make_ctx(engine_builder=fake_builder(broken))
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    ctx.load_engine()
+    with qtbot.waitSignal(ctx.session.analysisFailed, timeout=5000):
+        ctx.session.submit(clip, "turn right")
+    assert "The alignment failed" in win.banner.text()
+    assert not win.busy_bar.isVisible()
+    assert ctx.history.attempts() == ()
+
+
+def test_busy_state_and_cancel(qtbot, make_ctx, clip):
+    ctx = make_ctx(engine_builder=fake_builder(FakeAnalyzer(delay_s=5.0)))
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(ctx.engine.engineReady):
+        ctx.load_engine()
+    qtbot.waitUntil(lambda: not ctx.engine.busy)
+    with qtbot.waitSignal(ctx.session.busyChanged, check_params_cb=lambda busy: busy):
+        ctx.session.submit(clip, "turn right")
+    assert win.busy_bar.isVisible() and win.cancel_button.isVisible()
+    with qtbot.waitSignal(ctx.session.busyChanged, timeout=3000, check_params_cb=lambda busy: not busy):
+        win.cancel_button.click()
+    assert ctx.notifier.history[-1].message == "Cancelled."
+    assert ctx.session.assessment is None
+
+
+def test_reference_button_disabled_with_reason(qtbot, make_ctx):
+    win = MainWindow(make_ctx(voice=TtsStatus("", "No offline voice found: install espeak-ng.")))
+    qtbot.addWidget(win)
+    assert not win.reference_button.isEnabled()
+    assert "install espeak-ng" in win.reference_button.toolTip()
+
+
+def test_delete_history_after_confirmation(qtbot, window, clip, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    analyse(qtbot, window, clip)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window.progress_view.delete_button.click()
+    assert len(window.ctx.history.attempts()) == 1
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.progress_view.delete_button.click()
+    assert window.ctx.history.attempts() == ()
+    assert "No attempts yet" in window.progress_view.summary.text()
+
+
+def test_geometry_is_remembered(qtbot, make_ctx):
+    ctx = make_ctx()
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.resize(1000, 700)
+    win.show()
+    expected = win.saveGeometry()
+    win.close()
+    assert ctx.settings_store.geometry() == expected
+    again = MainWindow(ctx)
+    qtbot.addWidget(again)
+    assert again.restoreGeometry(ctx.settings_store.geometry())
+
+
+def test_drop_sends_the_file(qtbot, window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    path = tmp_path / "dropped.flac"
+    sf.write(path, np.asarray(speechlike(0.8)), 16_000)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.ctx.session.analysisDone, timeout=5000):
+        window.dropEvent(event)
