@@ -15,7 +15,7 @@ from engine.analyzers import registry
 from engine.audio import SAMPLE_RATE_HZ, AudioClip
 from engine.cli import main
 from engine.errors import AnalyzerError
-from engine.feedback import Assessment, FeedbackItem, assessment_from_items
+from engine.feedback import Assessment, FeedbackItem, assessment_from_items, parse_feedback_lines
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 REPO = Path(__file__).resolve().parents[2]
@@ -196,6 +196,31 @@ def test_analyze_json_round_trips_and_carries_clip_warnings(
 
 
 # -- explain -------------------------------------------------------------------------
+
+
+def test_explain_annotations_to_feedback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixture = DATA / "cli_annotations.json"  # two L2-Arctic-plus train records
+    code, out, _ = run(capsys, "explain", str(fixture))
+    assert code == 0
+    feedback = json.loads(out)
+    assert isinstance(feedback, list) and len(feedback) == 2
+    assert list(feedback[0]) == ["forget"] and feedback[1] == {}  # "EH, AE, s" in forget; no error
+    (item,) = feedback[0]["forget"]
+    assert '"EH"' in item["issue"] and '"AE"' in item["issue"] and item["suggestion"]
+    # One record in, one dict out; --lines gives the paper's text, parsed back by the shared parser.
+    single = tmp_path / "one.json"
+    single.write_text(
+        json.dumps(json.loads(fixture.read_text(encoding="utf-8"))[0]), encoding="utf-8"
+    )
+    code, out, _ = run(capsys, "explain", str(single))
+    assert code == 0 and json.loads(out) == feedback[0]
+    code, out, _ = run(capsys, "explain", str(fixture), "--lines")
+    first, second = out.strip().split("\n\n")
+    parsed = parse_feedback_lines(first)
+    assert [i.word for i in parsed.items] == ["forget"] and parsed.items[0].issue == item["issue"]
+    assert parse_feedback_lines(second).no_problem
 
 
 def test_explain_rejects_malformed_input(
