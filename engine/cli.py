@@ -304,7 +304,10 @@ def _explain_record(record: Any) -> dict:
         raise FormatError(f"record {record.index}: field 'annotation_info' is required by explain.")
     from engine.composer import Composer
 
-    return Composer.default().feedback_from_annotation(record.annotation_info)
+    try:
+        return Composer.default().feedback_from_annotation(record.annotation_info)
+    except FormatError as err:
+        raise FormatError(f"record {record.index}: {err}") from err
 
 
 # -- eval ------------------------------------------------------------------------------

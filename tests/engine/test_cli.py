@@ -233,6 +233,9 @@ def test_explain_rejects_malformed_input(
     bad.write_text('[{"text": "hi"}]', encoding="utf-8")
     code, _, err = run(capsys, "explain", str(bad))
     assert code == 5 and "'annotation_info' is required" in err
+    bad.write_text('[{"text": "red", "annotation_info": {"red": ["QQ, W, s"]}}]', encoding="utf-8")
+    code, _, err = run(capsys, "explain", str(bad))
+    assert code == 5 and "record 0: annotation_info['red']: 'QQ'" in err
     bad.write_text("[]", encoding="utf-8")
     assert run(capsys, "explain", str(bad))[0] == 5
 
