@@ -44,7 +44,8 @@ def build_engine(spec: EngineSpec, progress: Any = None, should_cancel: Any = No
 
         return Engine(FakeAnalyzer(), FakeTutor(), EngineChoice("fake", FAKE_REASON))
     if spec.engine != "alm":
-        return _cpu_engine("CPU engine: chosen in Settings")
+        return _cpu_engine("CPU engine: chosen in Settings" if spec.model_dir else
+                           "CPU engine: no ALM model folder configured (see Settings)")
     if not spec.model_dir:
         return _cpu_engine("CPU engine: no model folder configured for the ALM")
     try:

@@ -107,7 +107,9 @@ def test_alm_without_adapter_falls_back_without_importing_torch(stub_registry, t
 
 
 def test_cpu_choice_is_said(stub_registry):
-    assert build_engine(EngineSpec("sphinx")).choice.reason == "CPU engine: chosen in Settings"
+    assert build_engine(EngineSpec("sphinx")).choice.reason == \
+        "CPU engine: no ALM model folder configured (see Settings)"
+    assert build_engine(EngineSpec("sphinx", model_dir="/m")).choice.reason == "CPU engine: chosen in Settings"
 
 
 def test_no_voice_explains_how_to_get_one(tmp_path):
