@@ -1,0 +1,154 @@
+"""pocketsphinx passes: forced alignment (with competing pronunciations) and a free phone loop.
+
+One decoder with pocketsphinx's bundled US-English acoustic model knows each
+sentence word ``w`` twice: as ``w__c`` with only its dictionary pronunciations
+(the canonical pass, the null hypothesis) and as ``w`` with its error variants
+as ``w(N)`` alternates (the probe pass, which picks per word whichever form
+the audio fits best). The same decoder runs the free phone loop ("what I heard").
+
+Scores are pocketsphinx log-likelihoods (log base 1.0001, scaled as the
+decoder reports them), normalised per frame by the best active senone; frames
+are 10 ms. Scoring all senones (``compallsen``) would make passes comparable
+but costs 3x the time, beyond the latency budget.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from engine.errors import AnalyzerError
+
+FRAME_S = 0.01
+#: Wide beams: alignment must not fail on accented speech; allphone stays default for speed.
+ALIGN_CONFIG = {"beam": 1e-80, "wbeam": 1e-60, "pbeam": 1e-80}
+CANON_SUFFIX = "__c"
+_LOG_BASE = math.log(1.0001)
+_FILLERS = frozenset(("<sil>", "<s>", "</s>", "SIL", "[NOISE]"))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A word or phone with its frame span [start, end) and acoustic score."""
+
+    name: str
+    start: int
+    end: int
+    score: float
+
+    @property
+    def frames(self) -> int:
+        return max(1, self.end - self.start)
+
+
+@dataclass(frozen=True)
+class AlignedWord:
+    """A word of the phone-level alignment: the form chosen and its phones."""
+
+    segment: Segment
+    phones: tuple[Segment, ...]
+
+
+def alternate_index(name: str) -> int:
+    """'the(2)' -> 1, 'the' -> 0 (0-based position among a word's pronunciations)."""
+    return int(name[name.find("(") + 1 : -1]) - 1 if name.endswith(")") else 0
+
+
+def _decoder(**beams: float):
+    import pocketsphinx
+
+    return pocketsphinx.Decoder(bestpath=False, lm=None, loglevel="FATAL", **beams)
+
+
+class Aligner:
+    """Owns the two decoders. Not thread-safe: one analyzer, one thread."""
+
+    def __init__(self) -> None:
+        try:
+            self.main = _decoder(**ALIGN_CONFIG)
+            self.main.add_allphone_file("phone_loop", None)
+        except RuntimeError as err:
+            raise AnalyzerError(f"Could not load pocketsphinx's US-English model: {err}") from err
+        self._added: set[str] = set()
+
+    # -- dictionary ------------------------------------------------------------
+    def knows(self, word: str) -> bool:
+        return self.main.lookup_word(word) is not None
+
+    def add_words(self, names_and_phones: Iterable[tuple[str, Sequence[str]]]) -> None:
+        """Add pronunciations (``w``, ``w(N)``, ``w__c``...) to the main decoder, once per name."""
+        new = [(n, " ".join(p)) for n, p in names_and_phones if n not in self._added]
+        for i, (name, phones) in enumerate(new):
+            self.main.add_word(name, phones, update=i == len(new) - 1)
+            self._added.add(name)
+
+    # -- passes ----------------------------------------------------------------
+    def word_pass(self, words: Sequence[str], pcm: bytes) -> tuple[Segment, ...]:
+        """Word-level forced alignment of ``words`` (dictionary names); non-filler words in order.
+
+        Raises:
+            AnalyzerError: the decoder found no path through the sentence.
+        """
+        try:
+            self.main.set_align_text(" ".join(words))
+            _run(self.main, pcm)
+            found = self.main.seg()  # None when no path reached the end of the sentence
+            segs = tuple(
+                Segment(s.word, s.start_frame, s.end_frame + 1, _raw(s.ascore))
+                for s in found or ()
+                if s.word not in _FILLERS
+            )
+        except RuntimeError as err:
+            raise AnalyzerError(
+                f"Alignment failed ({err}); check that the recording reads the sentence."
+            ) from err
+        if len(segs) != len(words):
+            raise AnalyzerError(
+                f"Alignment found {len(segs)} of the sentence's {len(words)} words; "
+                "check that the recording reads the sentence."
+            )
+        return segs
+
+    def phone_pass(self, pcm: bytes) -> tuple[AlignedWord, ...]:
+        """Second pass after ``word_pass``: phone segmentation of the chosen forms."""
+        try:
+            self.main.set_alignment()
+            _run(self.main, pcm)
+            alignment = self.main.get_alignment()
+        except RuntimeError as err:
+            raise AnalyzerError(f"Phone alignment failed: {err}") from err
+        words = []
+        for w in alignment:
+            if w.name in _FILLERS:
+                continue
+            phones = tuple(
+                Segment(p.name, p.start, p.start + p.duration, float(p.score)) for p in w
+            )
+            words.append(
+                AlignedWord(Segment(w.name, w.start, w.start + w.duration, float(w.score)), phones)
+            )
+        return tuple(words)
+
+    def phone_loop(self, pcm: bytes) -> tuple[Segment, ...]:
+        """Free phone recognition (no word or phone constraints), silences included."""
+        try:
+            self.main.activate_search("phone_loop")
+            _run(self.main, pcm)
+            return tuple(
+                Segment(s.word, s.start_frame, s.end_frame + 1, _raw(s.ascore))
+                for s in self.main.seg()
+            )
+        except RuntimeError as err:
+            raise AnalyzerError(f"Phone recognition failed: {err}") from err
+
+
+def _run(decoder, pcm: bytes) -> None:
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+
+
+def _raw(probability: float) -> float:
+    """pocketsphinx's Python segments report exp(score); undo it (0 -> very bad)."""
+    return math.log(probability) / _LOG_BASE if probability > 0 else -1e9

@@ -1,0 +1,187 @@
+"""Decisions from evidence: which phones are wrong, how sure we are, and a 0-100 score.
+
+Every threshold comes from ``resources/calibration/sphinx.json``, set on native
+speech (see ``bench/calibrate_sphinx.py``): a native reader is rarely flagged.
+
+Evidence is weighed per error class, because this acoustic model separates
+some confusions well (consonant-class swaps such as R/L) and others badly
+(DH/D, vowel swaps):
+
+* a **named error** (substitution, deletion, insertion) needs the error form to
+  beat the dictionary form by a class-specific margin (``gain``) *and* the
+  expected sound to fit badly where it should be (``gop`` under a class limit);
+* a phone that fits very badly but that no error form explains is **unclear**:
+  we say something is off rather than inventing what was heard.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from engine.analyzers.sphinx.evidence import PhoneEvidence, WordEvidence
+from engine.analyzers.sphinx.variants import Variant
+from engine.errors import AnalyzerError
+from engine.feedback import PhoneKind, PhoneResult, Verdict
+from engine.paths import resource
+from engine.phonetics.inventory import is_vowel
+
+FRAME_S = 0.01
+ERROR_CLASSES = ("consonant", "vowel", "deletion", "insertion")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Thresholds (pocketsphinx log-likelihood units) and the score mapping."""
+
+    min_gain: dict[str, float]  # error class -> smallest gain of the error form
+    max_gop: dict[str, float]  # error class -> the expected phone must fit worse than this
+    unclear_gop: dict[str, float]  # "vowel"/"consonant" -> a phone this bad is unclear
+    score_mid: float = -30.0  # phone gop that scores 50
+    score_scale: float = 10.0  # gop units per e-fold of the logistic
+    how: str = ""
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Calibration:
+        path = Path(path) if path else resource("calibration", "sphinx.json")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**data)
+        except (OSError, ValueError, TypeError) as err:
+            raise AnalyzerError(
+                f"The sphinx calibration {path} is missing or malformed: {err}"
+            ) from err
+
+    @classmethod
+    def default(cls) -> Calibration:
+        return _default_calibration()
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2)
+
+
+@lru_cache(maxsize=1)
+def _default_calibration() -> Calibration:
+    return Calibration.load()
+
+
+@dataclass(frozen=True)
+class WordDecision:
+    phones: tuple[PhoneResult, ...]
+    canonical: tuple[str, ...]
+    score: float
+    verdict: Verdict
+
+
+def accepts(word: WordEvidence, cal: Calibration) -> bool:
+    """True when the word's error form wins by the calibrated margin."""
+    variant = word.variant
+    if variant is None or variant.base != word.canonical:
+        return False
+    cls = variant.error_class
+    return word.gain >= cal.min_gain[cls] and _expected_fit(word, variant) <= cal.max_gop[cls]
+
+
+def _expected_fit(word: WordEvidence, variant: Variant) -> float:
+    """How well the canonical alignment fits where the error is (worst of the phones involved)."""
+    near = [variant.index - 1, variant.index] if variant.kind == "insertion" else [variant.index]
+    gops = [word.phones[i].gop for i in near if 0 <= i < len(word.phones)]
+    return min(gops) if gops else 0.0
+
+
+def unclear_phones(word: WordEvidence, cal: Calibration) -> set[int]:
+    """Indices of canonical phones that fit too badly to be right."""
+    return {
+        i
+        for i, p in enumerate(word.phones)
+        if p.gop < cal.unclear_gop["vowel" if is_vowel(p.phone) else "consonant"]
+    }
+
+
+def phone_score(gop: float, cal: Calibration) -> float:
+    """0-100 from a phone's per-frame fit (logistic around the calibrated mid point)."""
+    return round(100.0 / (1.0 + math.exp(-(gop - cal.score_mid) / cal.score_scale)), 1)
+
+
+def decide(word: WordEvidence, cal: Calibration) -> WordDecision:
+    """Phone results, score and verdict of one word."""
+    if accepts(word, cal):
+        assert word.variant is not None
+        phones = _with_error(word, word.variant, cal)
+        verdict = Verdict.WRONG
+    else:
+        unclear = unclear_phones(word, cal)
+        phones = tuple(
+            _phone(p, PhoneKind.UNCLEAR if i in unclear else PhoneKind.CORRECT, cal)
+            for i, p in enumerate(word.phones)
+        )
+        verdict = Verdict.NEEDS_WORK if unclear else Verdict.GOOD
+    return WordDecision(phones, word.canonical, _word_score(word, phones, verdict, cal), verdict)
+
+
+def _phone(
+    p: PhoneEvidence, kind: PhoneKind, cal: Calibration, heard: str | None = None
+) -> PhoneResult:
+    heard = heard if heard is not None or kind is not PhoneKind.CORRECT else p.phone
+    return PhoneResult(
+        expected=p.phone,
+        heard=heard,
+        kind=kind,
+        start_s=p.start * FRAME_S,
+        end_s=p.end * FRAME_S,
+        score=phone_score(p.gop, cal),
+    )
+
+
+def _with_error(word: WordEvidence, variant: Variant, cal: Calibration) -> tuple[PhoneResult, ...]:
+    """Canonical phones timed by the probe alignment, with the accepted edit applied."""
+    timed = word.variant_phones
+    out: list[PhoneResult] = []
+    v = 0  # index into the variant's phones
+    for i, expected in enumerate(variant.base):
+        if variant.kind == "insertion" and i == variant.index:
+            out.append(_inserted(timed[v], cal))
+            v += 1
+        if variant.kind == "deletion" and i == variant.index:
+            at = timed[v].start if v < len(timed) else (timed[-1].end if timed else 0)
+            out.append(
+                PhoneResult(expected, None, PhoneKind.DELETION, at * FRAME_S, at * FRAME_S, 0.0)
+            )
+            continue
+        p = timed[v]
+        if variant.kind == "substitution" and i == variant.index:
+            out.append(
+                _phone(
+                    PhoneEvidence(expected, p.start, p.end, word.phones[i].gop),
+                    PhoneKind.SUBSTITUTION,
+                    cal,
+                    heard=variant.heard,
+                )
+            )
+        else:
+            out.append(
+                _phone(PhoneEvidence(expected, p.start, p.end, p.gop), PhoneKind.CORRECT, cal)
+            )
+        v += 1
+    if variant.kind == "insertion" and variant.index == len(variant.base):
+        out.append(_inserted(timed[v], cal))
+    return tuple(out)
+
+
+def _inserted(p: PhoneEvidence, cal: Calibration) -> PhoneResult:
+    return PhoneResult(None, p.phone, PhoneKind.INSERTION, p.start * FRAME_S, p.end * FRAME_S, 0.0)
+
+
+def _word_score(
+    word: WordEvidence, phones: tuple[PhoneResult, ...], verdict: Verdict, cal: Calibration
+) -> float:
+    """Frame-weighted mean of the canonical phones' scores, capped by the verdict."""
+    frames = sum(max(1, p.end - p.start) for p in word.phones) or 1
+    mean = sum(phone_score(p.gop, cal) * max(1, p.end - p.start) for p in word.phones) / frames
+    cap = {Verdict.GOOD: 100.0, Verdict.NEEDS_WORK: 70.0, Verdict.WRONG: 45.0}[verdict]
+    return round(min(mean, cap), 1)
