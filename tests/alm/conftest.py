@@ -146,3 +146,45 @@ class ScriptedRuntime:
 
     def count_tokens(self, prompt: object, audio: np.ndarray) -> int:
         return sum(len(t.content.split()) for t in prompt.turns)
+
+
+SENTENCE = "I think this is right"
+
+
+@pytest.fixture(scope="session")
+def adapters(tiny_dir: Path) -> dict[str, dict[str, object]]:
+    """A random (untrained) LoRA adapter with manifest for each family, and the in-memory
+    model's logits on a fixed prompt, to check that loading reproduces them exactly."""
+    import torch
+
+    from engine.analyzers.alm.config import AlmConfig
+    from engine.analyzers.alm.families import qwen2_audio, whisper_llm
+    from engine.analyzers.alm.loader import load_runtime
+    from engine.analyzers.alm.manifest import write_manifest
+    from engine.prompts import tuned_prompt
+
+    result: dict[str, dict[str, object]] = {}
+    with socket_guard() as attempts:
+        for family, module, kwargs in (
+            ("qwen2-audio", qwen2_audio, {"model_dir": tiny_dir / "qwen2_audio"}),
+            ("whisper-llm", whisper_llm, {"model_dir": tiny_dir / "lm_qwen2", "encoder_dir": tiny_dir / "whisper"}),
+        ):
+            config = AlmConfig(family=family, quantization="none", device="cpu", **kwargs)
+            runtime = load_runtime(config).runtime
+            lora = module.lora_config()
+            lora.init_lora_weights = False  # random, non-zero: the adapter visibly changes the output
+            torch.manual_seed(1)
+            runtime.add_lora(lora)
+            if family == "whisper-llm":
+                torch.nn.init.normal_(runtime.model.projector.net[0].weight, std=0.5)
+            runtime.model.eval()
+            with torch.no_grad():
+                logits = runtime.model(**runtime.encode(tuned_prompt(SENTENCE), make_clip().samples)).logits
+            folder = tiny_dir / f"adapter_{family}"
+            files = runtime.save_adapter(folder)
+            write_manifest(folder, files, name=f"tiny-{family}", family=family, base_dir=config.model_dir,
+                           base_model=config.model_dir.name, encoder_dir=config.encoder_dir,
+                           encoder_model="tiny-whisper" if config.encoder_dir else "")
+            result[family] = {"config": config.with_changes(adapter_dir=folder), "logits": logits}
+    assert not attempts, f"building adapters tried the network: {attempts}"
+    return result

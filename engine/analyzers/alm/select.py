@@ -71,7 +71,7 @@ def _choose_device(config: AlmConfig, manifest: AdapterManifest | None,
     if not check.fits:
         return EngineChoice(CPU, f"CPU engine: {check.message}")
     return EngineChoice(ALM, f"ALM engine: {what}, {config.quantization} on the GPU "
-                             f"({check.message[len('Fits: '):]}).")
+                             f"({check.message[len('Fits: '):].rstrip('.')}).")
 
 
 # -- factories ----------------------------------------------------------------------------

@@ -30,7 +30,10 @@ LORA_TARGET_MODULES = (
     r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
 )
 #: Kept in compute dtype under 4/8-bit loading: the audio side is small and sensitive.
-QUANT_SKIP_MODULES = ["audio_tower", "multi_modal_projector", "lm_head"]
+#: transformers 5 matches these from the start of the module name ("model.audio_tower"),
+#: 4.x by substring ("audio_tower"): both forms are listed.
+QUANT_SKIP_MODULES = ["model.audio_tower", "model.multi_modal_projector", "audio_tower",
+                      "multi_modal_projector", "lm_head"]
 
 
 
