@@ -113,3 +113,11 @@ def test_progress_is_reported_in_order(clip):
     analyzer(GOOD).analyze(clip, SENTENCE, progress=lambda f, m: steps.append((f, m)))
     fractions = [f for f, _ in steps]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_audio_longer_than_the_model_hears_is_noted(clip):
+    alm = analyzer(GOOD)
+    alm.runtime.max_audio_s = 1.0
+    result = alm.analyze(clip, SENTENCE)  # a 2 s clip
+    assert any("heard only the first 1 s of this 2 s recording" in n for n in result.notes)
+    assert not any("heard only" in n for n in analyzer(GOOD).analyze(clip, SENTENCE).notes)

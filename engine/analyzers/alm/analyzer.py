@@ -107,6 +107,10 @@ class AlmAnalyzer:
                          f"({shown}); they were ignored.")
         if parsed.unparsed:
             notes.append(f"{len(parsed.unparsed)} line(s) of the model's answer were not feedback and were ignored.")
+        heard_s = getattr(self.runtime, "max_audio_s", None)
+        if heard_s is not None and clip.duration_s > heard_s + 0.05:
+            notes.append(f"The model heard only the first {heard_s:.0f} s of this {clip.duration_s:.0f} s "
+                         "recording; words after that were judged from the text alone.")
         if generation.stop_reason.value == "time":
             notes.append(f"The model hit the {self.time_limit_s:.0f} s time limit; its feedback may be incomplete.")
         elif generation.stop_reason.value == "max_tokens":

@@ -218,3 +218,31 @@ def check_config_fits(config: AlmConfig, free_bytes: float | None = None) -> Mem
     free = free_cuda_bytes() if free_bytes is None else free_bytes
     return plan_memory(config.family, read_config(config.model_dir), config.quantization, free,
                        encoder_config=encoder, context_tokens=config.context_budget_tokens)
+
+
+# -- reference checkpoints (architecture fields of their config.json), for benchmarks and docs --
+
+_WHISPER = {"model_type": "whisper", "max_source_positions": 1500}
+_QWEN2 = {"model_type": "qwen2"}
+_LLAMA = {"model_type": "llama", "tie_word_embeddings": False}
+REFERENCE_CONFIGS: dict[str, dict[str, Any]] = {
+    "Qwen2-Audio-7B-Instruct": {
+        "model_type": "qwen2_audio",
+        "audio_config": {"d_model": 1280, "encoder_layers": 32, "encoder_attention_heads": 20,
+                         "encoder_ffn_dim": 5120, "num_mel_bins": 128, "max_source_positions": 1500},
+        "text_config": {**_QWEN2, "hidden_size": 4096, "intermediate_size": 11008, "num_hidden_layers": 32,
+                        "num_attention_heads": 32, "num_key_value_heads": 32, "vocab_size": 156032,
+                        "tie_word_embeddings": False},
+    },
+    "whisper-small": {**_WHISPER, "d_model": 768, "encoder_layers": 12, "encoder_attention_heads": 12,
+                      "encoder_ffn_dim": 3072, "num_mel_bins": 80},
+    "whisper-medium": {**_WHISPER, "d_model": 1024, "encoder_layers": 24, "encoder_attention_heads": 16,
+                       "encoder_ffn_dim": 4096, "num_mel_bins": 80},
+    "whisper-large-v3": {**_WHISPER, "d_model": 1280, "encoder_layers": 32, "encoder_attention_heads": 20,
+                         "encoder_ffn_dim": 5120, "num_mel_bins": 128},
+    "Qwen2.5-1.5B-Instruct": {**_QWEN2, "hidden_size": 1536, "intermediate_size": 8960, "num_hidden_layers": 28,
+                              "num_attention_heads": 12, "num_key_value_heads": 2, "vocab_size": 151936,
+                              "tie_word_embeddings": True},
+    "Llama-3.1-8B-Instruct": {**_LLAMA, "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32,
+                              "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 128256},
+}

@@ -176,6 +176,11 @@ class AlmRuntime(ABC):
 
     # -- tokens ---------------------------------------------------------------------
     @property
+    def max_audio_s(self) -> float:
+        """Seconds of audio the model hears; the rest of a longer take is cut."""
+        return 30.0
+
+    @property
     def pad_token_id(self) -> int:
         tok = self.tokenizer
         pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id

@@ -182,6 +182,10 @@ class WhisperLlmRuntime(AlmRuntime):
     def device(self) -> torch.device:
         return next(self.model.lm.parameters()).device
 
+    @property
+    def max_audio_s(self) -> float:
+        return self.model.config.audio_seconds
+
     def attach_adapter(self, adapter_dir: Path) -> None:
         from peft import PeftModel
 
