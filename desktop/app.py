@@ -117,17 +117,27 @@ def _application():
     return app
 
 
-def _run_window(options: Options) -> int:
+def open_main_window(options: Options):
+    """Create the application, the parts and the shown main window; start loading the engine.
+
+    Returns (QApplication, AppContext, MainWindow). ``bench/bench_startup.py`` times this.
+    """
     from desktop.main_window import MainWindow
 
     app = _application()
     ctx = build_context(options, options.data_dir)
-    window = MainWindow(ctx)
+    window = MainWindow(ctx, defer_plots=True)
     geometry = ctx.settings_store.geometry()
     if geometry is None or not window.restoreGeometry(geometry):
         window.resize(*WINDOW_SIZE)
     window.show()
-    ctx.load_engine()
+    # After the window is up: the plots, then the engine on its thread (both compete for the CPU).
+    window.plotsReady.connect(ctx.load_engine)
+    return app, ctx, window
+
+
+def _run_window(options: Options) -> int:
+    app, ctx, window = open_main_window(options)
     _ask_learner_name(ctx, window)
     try:
         return app.exec()

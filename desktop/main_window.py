@@ -6,7 +6,7 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,22 +32,28 @@ from desktop.widgets import theme
 from desktop.widgets.chat_pane import ChatPane
 from desktop.widgets.level_meter import LevelMeter
 from desktop.widgets.practice_panel import PracticePanel
-from desktop.widgets.progress_view import ProgressView
 from desktop.widgets.record_button import RecordButton
-from desktop.widgets.waveform_view import WaveformView
 from engine.audio import ACCEPTED_FORMATS
 from engine.feedback import Verdict
 from engine.paths import resource
 from engine.pitch import pitch_contour
 
+DEFER_PLOTS_FALLBACK_MS = 1500
 _BANNER = {Level.INFO: ("#eaf1ff", "#2f6fdf"), Level.WARNING: ("#fff7e6", "#b7791f"),
            Level.ERROR: ("#fdecec", "#c53030")}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext) -> None:
+    """``defer_plots``: build the pyqtgraph views (waveform, progress) just after the window
+    is shown, so the window appears and takes input before pyqtgraph is imported."""
+
+    plotsReady = Signal()
+
+    def __init__(self, ctx: AppContext, *, defer_plots: bool = False) -> None:
         super().__init__()
         self.ctx = ctx
+        self.waveform = None
+        self.progress_view = None
         self.setWindowTitle("SayWell: pronunciation practice")
         self.setWindowIcon(QIcon(str(resource("icons", "saywell.svg"))))
         self.setAcceptDrops(True)
@@ -55,12 +61,20 @@ class MainWindow(QMainWindow):
         self._wire()
         self._shortcuts()
         self._show_sentence()
-        self.refresh_progress()
+        if defer_plots:  # after the first paint (or a fallback delay), not before
+            self.record_button.installEventFilter(self)
+            QTimer.singleShot(DEFER_PLOTS_FALLBACK_MS, self.ensure_plots)
+        else:
+            self.ensure_plots()
 
     # -- layout --------------------------------------------------------------------
     def _build(self) -> None:
         self.practice_panel = PracticePanel()
-        self.waveform = WaveformView()
+        self.wave_holder = QVBoxLayout()
+        self.wave_holder.setContentsMargins(0, 0, 0, 0)
+        self.wave_placeholder = QFrame()
+        self.wave_placeholder.setMinimumHeight(300)
+        self.wave_holder.addWidget(self.wave_placeholder)
         self.chat = ChatPane()
         self.record_button = RecordButton()
         self.level_meter = LevelMeter()
@@ -85,7 +99,9 @@ class MainWindow(QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.progress_view = ProgressView()
+        self.progress_page = QWidget()
+        self.progress_holder = QVBoxLayout(self.progress_page)
+        self.progress_holder.setContentsMargins(0, 0, 0, 0)
         self.engine_label = QLabel("Starting the engine…")
         self.engine_label.setContentsMargins(8, 0, 0, 0)
         self.statusBar().addWidget(self.engine_label, 1)
@@ -111,7 +127,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(splitter, 1)
         self.tabs = QTabWidget()
         self.tabs.addTab(practice, "Practice")
-        self.tabs.addTab(self.progress_view, "Progress")
+        self.tabs.addTab(self.progress_page, "Progress")
         return self.tabs
 
     def _card(self, inner: QWidget) -> QFrame:
@@ -143,7 +159,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(card)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.addLayout(record_row)
-        layout.addWidget(self.waveform, 1)
+        layout.addLayout(self.wave_holder, 1)
         layout.addWidget(_legend())
         layout.addLayout(listen_row)
         return card
@@ -175,8 +191,6 @@ class MainWindow(QMainWindow):
         c.reference.failed.connect(c.notifier.error)
         self.cancel_button.clicked.connect(c.session.cancel)
         self._wire_session()
-        self.progress_view.exportRequested.connect(self.export_csv_dialog)
-        self.progress_view.deleteRequested.connect(self.delete_history_dialog)
         self.settings_button.clicked.connect(self.open_settings)
         c.notifier.notified.connect(self.show_notice)
         c.engine.engineReady.connect(lambda choice: self.engine_label.setText(choice.reason))
@@ -185,17 +199,44 @@ class MainWindow(QMainWindow):
         s, chat = self.ctx.session, self.ctx.chat
         s.takeChanged.connect(self._on_take)
         s.assessmentChanged.connect(self._on_assessment)
-        s.selectedWordChanged.connect(self.waveform.set_selected)
         s.selectedWordChanged.connect(self.chat.set_selected)
         s.selectedWordChanged.connect(lambda i: self.play_word_button.setEnabled(i >= 0))
         s.busyChanged.connect(self._set_busy)
         s.attemptSaved.connect(self.refresh_progress)
-        self.waveform.wordClicked.connect(lambda i: s.play_word(i, self._speed()))
         self.chat.wordClicked.connect(s.select_word)
         self.chat.questionAsked.connect(s.ask)
         chat.changed.connect(lambda: self.chat.set_messages(chat.messages))
         chat.messageAdded.connect(lambda i: self.chat.update_message(i, chat.messages[i]))
         chat.messageUpdated.connect(lambda i: self.chat.update_message(i, chat.messages[i]))
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.record_button and event.type() == QEvent.Type.Paint:
+            self.record_button.removeEventFilter(self)
+            QTimer.singleShot(0, self.ensure_plots)
+        return False
+
+    def ensure_plots(self) -> None:
+        """Create and wire the waveform and progress views (imports pyqtgraph) once."""
+        if self.waveform is not None:
+            return
+        from desktop.widgets.progress_view import ProgressView
+        from desktop.widgets.waveform_view import WaveformView
+
+        self.waveform = WaveformView()
+        self.wave_holder.replaceWidget(self.wave_placeholder, self.waveform)
+        self.wave_placeholder.deleteLater()
+        self.progress_view = ProgressView()
+        self.progress_holder.addWidget(self.progress_view)
+        s = self.ctx.session
+        s.selectedWordChanged.connect(self.waveform.set_selected)
+        self.waveform.wordClicked.connect(lambda i: s.play_word(i, self._speed()))
+        self.progress_view.exportRequested.connect(self.export_csv_dialog)
+        self.progress_view.deleteRequested.connect(self.delete_history_dialog)
+        self.refresh_progress()
+        if s.clip is not None:  # a take that arrived before the views existed
+            self._on_take(s.clip)
+            self._on_assessment(s.assessment)
+        self.plotsReady.emit()
 
     def _shortcuts(self) -> None:
         c = self.ctx
@@ -232,6 +273,7 @@ class MainWindow(QMainWindow):
             self.elapsed.setText("Ready")
 
     def _on_take(self, clip) -> None:
+        self.ensure_plots()
         if clip is None:
             self.waveform.set_take(None)
             return
@@ -241,6 +283,7 @@ class MainWindow(QMainWindow):
 
     def _on_assessment(self, assessment) -> None:
         self.chat.set_ready(assessment is not None)
+        self.ensure_plots()
         if assessment is not None:
             self.waveform.set_words(assessment.words)
 
@@ -268,6 +311,8 @@ class MainWindow(QMainWindow):
 
     def refresh_progress(self) -> None:
         history = self.ctx.history
+        if self.progress_view is None:
+            return
         if history is None:
             self.progress_view.show_progress([], [], [])
             return

@@ -13,7 +13,8 @@ from PySide6.QtGui import QImage
 def run_desktop(*args: str, tmp_path) -> subprocess.CompletedProcess:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SAYWELL_DATA_DIR=str(tmp_path / "userdata"),
                SAYWELL_LAB_CONFIG=str(tmp_path / "no-lab.ini"))
-    return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "desktop", *args], check=False, capture_output=True,
+                          text=True,
                           timeout=180, env=env)
 
 
@@ -42,7 +43,7 @@ def test_selftest_fails_loudly_when_analysis_fails(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SAYWELL_RESOURCES=str(env_sample),
                SAYWELL_DATA_DIR=str(tmp_path / "userdata"), SAYWELL_LAB_CONFIG=str(tmp_path / "x.ini"))
     done = subprocess.run([sys.executable, "-m", "desktop", "--selftest", "--fake-engine"],
-                          capture_output=True, text=True, timeout=120, env=env)
+                          check=False, capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 1
     assert "SayWell selftest FAILED" in done.stderr and "Cannot read sample.wav as audio" in done.stderr
     assert "Traceback" not in done.stderr
@@ -51,6 +52,7 @@ def test_selftest_fails_loudly_when_analysis_fails(tmp_path):
 def test_startup_does_not_import_torch(tmp_path):
     code = ("import sys; import desktop.app, desktop.main_window, desktop.context; "
             "from desktop.app import build_context; print('torch' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
+                          timeout=60,
                           env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     assert done.stdout.strip() == "False", done.stderr

@@ -12,7 +12,7 @@ from desktop.settings import AppSettings, SettingsStore, load_lab_config
 from desktop.tts import find_voice
 from desktop.view_models.practice import PracticeViewModel
 from engine.analyzers import registry
-from engine.errors import FormatError, ModelError
+from engine.errors import FormatError
 
 
 def test_bundled_sets_cover_known_difficulties():
