@@ -45,7 +45,8 @@ _WHERE = {"initial": "at the start of", "final": "at the end of", "medial": "in 
 class Articulation:
     """How to make one phone: placement tip and its common spellings."""
 
-    tip: str
+    tip: str  # one or two sentences, for the tutor
+    short: str  # a few words, for feedback lines ("put your tongue tip between your teeth, with voice")
     spellings: tuple[str, ...]
 
 
@@ -59,7 +60,9 @@ def load_articulation(path: Any = None) -> dict[str, Articulation]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         table = {
-            k: Articulation(v["tip"], tuple(v["spellings"])) for k, v in data.items() if k in PHONES
+            k: Articulation(v["tip"], v["short"], tuple(v["spellings"]))
+            for k, v in data.items()
+            if k in PHONES
         }
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise SayWellError(f"Cannot read the articulation data {path}: {err!r}") from err
@@ -207,14 +210,17 @@ class Composer:
         explanation = f'"{a}" was replaced with {heard}, indicating a substitution error'
         pair = self.minimal_pair(a, b, where)
         if pair is not None:
-            suggestion = f"Practice the distinction between /{a}/ and /{b}/ with minimal pairs like {pair.display()}"
+            suggestion = (
+                f"Practice the distinction between {self._name(a)} and {self._name(b)} "
+                f"with minimal pairs like {pair.display()}"
+            )
         else:
             suggestion = (
-                f"Practice the distinction between /{a}/ as in {self._example(a, where, word)} "
-                f"and /{b}/ as in {self._example(b, where, word)}"
+                f"Practice the distinction between {self._name(a)} as in {self._example(a, where, word)} "
+                f"and {self._name(b)} as in {self._example(b, where, word)}"
             )
         if self.detail:
-            suggestion += f": {describe_difference(a, b)}. {self._tip_sentence(a)}"
+            suggestion += f": {describe_difference(a, b, brief=True)}"
         return explanation, suggestion
 
     def _deletion(self, word: str, e: PhoneError, canonical: Phones) -> tuple[str, str]:
@@ -265,7 +271,10 @@ class Composer:
                 f'"{a}" was replaced with an unclear sound, indicating a substitution error'
             )
             lead = f"Focus on a clear /{a}/ sound"
-        words = self.practice.practice_words(a, position=where, exclude=[word], limit=2)
+        context = (_neighbours(canonical, e.index, e.index + 1)[0], "")
+        words = self.practice.practice_words(
+            a, position=where, context=context, exclude=[word], limit=2
+        )
         suggestion = lead + (f" with words like {_join(words)}" if words else "")
         if self.detail:
             suggestion += f". {self._tip_sentence(a)}"
@@ -275,9 +284,13 @@ class Composer:
         found = self.practice.practice_words(phone, position=where, exclude=[word], limit=1)
         return found[0].display() if found else f'"{get_phone(phone).example.upper()}"'
 
+    def _name(self, phone: str) -> str:
+        """``/DH/``, with its IPA in the detailed wording: ``/DH/ (ð)``."""
+        return f"/{phone}/ ({get_phone(phone).ipa})" if self.detail else f"/{phone}/"
+
     def _tip_sentence(self, phone: str) -> str:
         p = get_phone(phone)
-        return f"For /{p.symbol}/ (IPA /{p.ipa}/): {self.tip(phone)}"
+        return f"For /{p.symbol}/ ({p.ipa}), {self.articulation[p.symbol].short}"
 
 
 def _neighbours(canonical: Phones, before_end: int, after_start: int) -> tuple[str, str]:

@@ -335,17 +335,27 @@ def _vowel_differences(a: Phone, b: Phone) -> list[str]:
     return out
 
 
-def describe_difference(a: str, b: str) -> str:
+def describe_difference(a: str, b: str, *, brief: bool = False) -> str:
     """How target ``a`` differs from ``b`` in articulation, in plain English.
 
     E.g. ``describe_difference("Z", "S")`` -> "/Z/ is voiced, /S/ is not: feel
-    your throat buzz on /Z/". Clauses are joined with "; ".
+    your throat buzz on /Z/". Clauses are joined with "; ". ``brief=True``
+    keeps the first two clauses without their explanations in parentheses or
+    after a colon ("/TH/ is a fricative, /T/ is a stop").
     """
     pa, pb = get_phone(a), get_phone(b)
     if pa is pb:
         return f"{_sym(pa)} and {_sym(pb)} are the same sound"
     if pa.vowel != pb.vowel:
         kinds = ["a vowel" if p.vowel else f"a consonant ({p.description})" for p in (pa, pb)]
-        return f"{_sym(pa)} is {kinds[0]}, {_sym(pb)} is {kinds[1]}"
-    parts = _vowel_differences(pa, pb) if pa.vowel else _consonant_differences(pa, pb)
-    return "; ".join(parts) if parts else f"{_sym(pa)} and {_sym(pb)} differ only slightly"
+        parts = [f"{_sym(pa)} is {kinds[0]}, {_sym(pb)} is {kinds[1]}"]
+    else:
+        parts = _vowel_differences(pa, pb) if pa.vowel else _consonant_differences(pa, pb)
+    if not parts:
+        return f"{_sym(pa)} and {_sym(pb)} differ only slightly"
+    if brief:
+        parts = [_BRIEF_RE.sub("", part).split(": ")[0] for part in parts[:2]]
+    return "; ".join(parts)
+
+
+_BRIEF_RE = re.compile(r" \([^)]*\)")

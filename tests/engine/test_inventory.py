@@ -136,3 +136,9 @@ def test_describe_difference_vowels():
     assert "glides" in describe_difference("EY", "EH")
     vowel_vs_stop = describe_difference("AH", "T")
     assert "vowel" in vowel_vs_stop and "consonant" in vowel_vs_stop
+
+
+def test_brief_difference_drops_explanations():
+    assert describe_difference("Z", "S", brief=True) == "/Z/ is voiced, /S/ is not"
+    assert describe_difference("TH", "T", brief=True).endswith("/TH/ is a fricative, /T/ is a stop")
+    assert "(" not in describe_difference("V", "W", brief=True)
