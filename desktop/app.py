@@ -158,6 +158,7 @@ def _ask_learner_name(ctx, window) -> None:
     ctx.session.learner = name.strip() if ok else ""
     if ctx.session.learner:
         window.setWindowTitle(f"SayWell: {ctx.session.learner}")
+        window.refresh_progress()
 
 
 def _run_check(options: Options, data_dir: Path) -> int:

@@ -107,6 +107,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.engine_label, 1)
         self.settings_button = QPushButton("Settings…")
         self.statusBar().addPermanentWidget(self.settings_button)
+        self.play_take_button.setEnabled(False)
+        self.play_word_button.setEnabled(False)
         self._set_busy(False)
         self._update_reference_button()
         self.setCentralWidget(self._central())
@@ -316,9 +318,10 @@ class MainWindow(QMainWindow):
         if history is None:
             self.progress_view.show_progress([], [], [])
             return
-        attempts = history.attempts()
+        learner = self.ctx.session.learner or None  # lab mode: each learner sees their own
+        attempts = history.attempts(learner)
         self.progress_view.show_progress([a.time_utc for a in attempts], [a.score for a in attempts],
-                                         history.frequent_phone_errors())
+                                         history.frequent_phone_errors(learner=learner))
 
     # -- dialogs -------------------------------------------------------------------
     def open_file_dialog(self) -> None:

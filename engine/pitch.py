@@ -15,6 +15,10 @@ MIN_F0_HZ = 70.0
 MAX_F0_HZ = 400.0
 #: Normalised autocorrelation peak above which a frame counts as voiced.
 VOICING_CLARITY = 0.35
+#: Voiced runs shorter than this many frames are dropped as blips.
+MIN_RUN_FRAMES = 4
+#: Median filter width (frames) applied inside voiced runs.
+MEDIAN_FRAMES = 5
 #: Frames quieter than this (dB below the loudest frame) count as unvoiced.
 SILENCE_DB = 35.0
 
@@ -50,7 +54,7 @@ def pitch_contour(samples: np.ndarray, sample_rate_hz: int) -> PitchContour:
     voiced = (clarity >= VOICING_CLARITY) & (loud_db > -SILENCE_DB)
     f0 = np.where(voiced, sample_rate_hz / lag, np.nan)
     times = (np.arange(count) * hop + frame / 2) / sample_rate_hz
-    return PitchContour(times, _remove_octave_jumps(f0))
+    return PitchContour(times, _smooth(_remove_octave_jumps(f0)))
 
 
 def _autocorrelation(frames: np.ndarray) -> np.ndarray:
@@ -77,4 +81,20 @@ def _remove_octave_jumps(f0: np.ndarray) -> np.ndarray:
     median = float(np.median(voiced))
     out = f0.copy()
     out[(out > 1.8 * median) | (out < 0.55 * median)] = np.nan
+    return out
+
+
+def _smooth(f0: np.ndarray) -> np.ndarray:
+    """Median-filter each voiced run and drop runs too short to be a syllable's pitch."""
+    out = np.full_like(f0, np.nan)
+    voiced = np.isfinite(f0)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], voiced.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        if stop - start < MIN_RUN_FRAMES:
+            continue
+        run = f0[start:stop]
+        half = MEDIAN_FRAMES // 2
+        padded = np.pad(run, half, mode="edge")
+        windows = np.lib.stride_tricks.sliding_window_view(padded, MEDIAN_FRAMES)
+        out[start:stop] = np.median(windows, axis=1)
     return out

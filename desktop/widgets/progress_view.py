@@ -11,6 +11,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from desktop.widgets import theme
 
+#: The error chart keeps room for this many bars, so one error is not one giant block.
+MIN_BAR_SLOTS = 6
+
 
 class ProgressView(QWidget):
     exportRequested = Signal()
@@ -42,6 +45,7 @@ class ProgressView(QWidget):
         plots.addWidget(self.score_plot, 3)
         plots.addWidget(self.error_plot, 2)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
         layout.addLayout(buttons)
         layout.addLayout(plots, 1)
 
@@ -62,8 +66,10 @@ class ProgressView(QWidget):
             labels = [label for label, _ in errors]
             counts = [count for _, count in errors]
             bars = pg.BarGraphItem(x=np.arange(len(counts)), height=counts, width=0.6,
-                                   brush=theme.verdict_hex(theme.Verdict.WRONG))
+                                   brush=theme.verdict_hex(theme.Verdict.WRONG), pen=None)
             self.error_plot.addItem(bars)
             self.error_plot.getAxis("bottom").setTicks([list(enumerate(labels))])
+            self.error_plot.setXRange(-0.5, max(len(counts), MIN_BAR_SLOTS) - 0.5, padding=0)
+            self.error_plot.setYRange(0, max(counts) * 1.1, padding=0)
         self.export_button.setEnabled(bool(scores))
         self.delete_button.setEnabled(bool(scores))

@@ -54,7 +54,7 @@ QPushButton#record {{ background: {RECORD}; color: white; border: none; border-r
 QPushButton#record:checked {{ background: #8f1f1f; }}
 QPushButton#record:focus {{ border: 3px solid #f3b0b0; }}
 QPushButton#primary {{ background: {ACCENT}; color: white; border: none; }}
-QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox {{ background: {SURFACE}; border: 1px solid {BORDER};
+QLineEdit, QComboBox {{ background: {SURFACE}; border: 1px solid {BORDER};
                border-radius: 6px; padding: 4px 6px; }}
 QTabWidget::pane {{ border: none; }}
 QTabBar::tab {{ padding: 6px 16px; border: none; color: {MUTED}; }}

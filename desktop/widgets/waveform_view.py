@@ -18,6 +18,8 @@ from engine.pitch import PitchContour
 PHONE_ZOOM_S = 2.5
 SHADE_ALPHA = 60
 SELECTED_ALPHA = 140
+#: Word edges: a thin white line, so neighbouring words of the same colour stay apart.
+_EDGE_PEN = pg.mkPen(QColor(255, 255, 255, 230), width=2)
 
 
 class WaveformView(QWidget):
@@ -113,8 +115,7 @@ class WaveformView(QWidget):
 
     def _add_word(self, word: WordResult) -> None:
         region = pg.LinearRegionItem((word.start_s, word.end_s), movable=False,
-                                     brush=self._brush(word.verdict, SHADE_ALPHA),
-                                     pen=pg.mkPen(QColor(255, 255, 255, 0)))
+                                     brush=self._brush(word.verdict, SHADE_ALPHA), pen=_EDGE_PEN)
         region.setZValue(-10)
         region.setToolTip(f"{word.text}: {word.score:.0f}/100 ({theme.VERDICT_LABEL[word.verdict]})")
         self.wave_plot.addItem(region)
@@ -153,11 +154,13 @@ class WaveformView(QWidget):
         if self.selected in self.regions:
             old = self._word(self.selected)
             self.regions[self.selected].setBrush(self._brush(old.verdict, SHADE_ALPHA))
-            _set_edges(self.regions[self.selected], pg.mkPen(QColor(255, 255, 255, 0)))
+            self.regions[self.selected].setZValue(-10)
+            _set_edges(self.regions[self.selected], _EDGE_PEN)
         self.selected = index
         if index in self.regions:
             word = self._word(index)
             self.regions[index].setBrush(self._brush(word.verdict, SELECTED_ALPHA))
+            self.regions[index].setZValue(-5)  # its accent edges above the neighbours' white ones
             _set_edges(self.regions[index], pg.mkPen(theme.ACCENT, width=2))
             self._ensure_visible(word)
         for region in self.regions.values():

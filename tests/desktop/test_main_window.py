@@ -217,3 +217,47 @@ def test_drop_sends_the_file(qtbot, window, tmp_path):
                        Qt.KeyboardModifier.NoModifier)
     with qtbot.waitSignal(window.ctx.session.analysisDone, timeout=5000):
         window.dropEvent(event)
+
+
+def test_reference_voice_plays_the_sentence(qtbot, make_ctx, monkeypatch):
+    from desktop.view_models import reference
+
+    spoken = []
+
+    def fake_synthesize(status, text):
+        spoken.append(text)
+        return np.full(8_000, 0.1, np.float32), 16_000
+
+    monkeypatch.setattr(reference, "synthesize", fake_synthesize)
+    ctx = make_ctx(voice=TtsStatus("espeak-ng", "Reference voice: eSpeak NG", ("espeak-ng",)))
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    assert win.reference_button.isEnabled()
+    with qtbot.waitSignal(ctx.reference.ready, timeout=5000):
+        win.reference_button.click()
+    assert spoken == [ctx.practice.sentence]
+    samples, rate = ctx.speaker.played[-1]
+    assert (len(samples), rate) == (8_000, 16_000)
+
+
+def test_lab_mode_asks_the_learner_name(qtbot, make_ctx, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from desktop.app import _ask_learner_name
+    from desktop.settings import load_lab_config
+
+    ini = tmp_path / "saywell-lab.ini"
+    ini.write_text("[lab]\nengine = sphinx\nask_learner_name = yes\n")
+    ctx = make_ctx()
+    ctx.settings_store.lab = load_lab_config(ini)
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  Mei ", True))
+    _ask_learner_name(ctx, win)
+    assert ctx.session.learner == "Mei" and "Mei" in win.windowTitle()
+
+
+def test_take_buttons_wait_for_a_take(qtbot, window, clip):
+    assert not window.play_take_button.isEnabled() and not window.play_word_button.isEnabled()
+    analyse(qtbot, window, clip)
+    assert window.play_take_button.isEnabled()
