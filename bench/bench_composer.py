@@ -51,9 +51,8 @@ def main(argv: list[str] | None = None) -> int:
 
     composer = Composer.from_resources()
     cold_s = time.perf_counter() - start
-    print(
-        f"command: {' '.join([Path(sys.executable).name, '-m', 'bench.bench_composer', *(argv or sys.argv[1:])])}"
-    )
+    shown = " ".join(argv if argv is not None else sys.argv[1:])
+    print(f"command: .venv/bin/python -m bench.bench_composer {shown}".rstrip())
     print(f"records: {len(records)} from {args.data}")
     print(f"composer cold start (lexicon + practice index + data): {cold_s:.2f} s")
     for label, variant in (("detailed", composer), ("brief", composer.with_detail(False))):
