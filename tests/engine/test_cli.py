@@ -383,3 +383,26 @@ def test_python_dash_m_engine_exit_codes(tmp_path: Path) -> None:
     assert missing.returncode == 3 and missing.stderr.startswith(
         "saywell: error: Audio file not found"
     )
+
+
+# -- the real CPU engine ------------------------------------------------------------------
+
+SAMPLE_DIR = REPO / "resources" / "samples"
+
+
+def test_real_sphinx_analyze_and_eval_on_the_bundled_sample(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The bundled take has a planted R->L in "regret" (see resources/samples/sample.json).
+    record = json.loads((SAMPLE_DIR / "sample.json").read_text(encoding="utf-8"))
+    audio = str(SAMPLE_DIR / record["audio_path"])
+    code, out, err = run(capsys, "analyze", audio, "--text", record["text"])
+    assert code == 0, err
+    assert "engine sphinx" in out and "'regret' (word 2" in out
+    manifest = tmp_path / "m.json"
+    manifest.write_text(json.dumps([{**record, "audio_path": audio}]), encoding="utf-8")
+    code, out, err = run(capsys, "eval", str(manifest), "--out", str(tmp_path / "p.json"))
+    assert code == 0, err
+    prediction = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))[0]
+    assert "regret" in prediction["speculative_mispronunciations"]
+    assert "| sphinx | 1 |" in out and "0 failed" in out
