@@ -74,6 +74,18 @@ def build_context(options: Options, data_dir: Path | None, *, microphone=None, s
     return ctx
 
 
+def route_unexpected_errors(notifier) -> None:
+    """A bug in a Qt slot must not vanish on stderr: log it and tell the user, once, plainly."""
+    import logging
+
+    def hook(kind, value, tb) -> None:
+        logging.getLogger("saywell").error("unexpected error", exc_info=(kind, value, tb))
+        notifier.error(f"Something went wrong inside SayWell ({kind.__name__}: {value}). "
+                       "Your history is safe; if it happens again, please report it.")
+
+    sys.excepthook = hook
+
+
 def _lab_config(notifier):
     from desktop.settings import load_lab_config
 
@@ -126,6 +138,7 @@ def open_main_window(options: Options):
 
     app = _application()
     ctx = build_context(options, options.data_dir)
+    route_unexpected_errors(ctx.notifier)
     window = MainWindow(ctx, defer_plots=True)
     geometry = ctx.settings_store.geometry()
     if geometry is None or not window.restoreGeometry(geometry):
@@ -169,6 +182,7 @@ def _run_check(options: Options, data_dir: Path) -> int:
 
     app = _application()
     ctx = build_context(options, data_dir)
+    route_unexpected_errors(ctx.notifier)
     window = MainWindow(ctx)
     window.resize(*WINDOW_SIZE)
     window.show()
@@ -210,7 +224,7 @@ def _check_rendered(ctx, window, outcome: dict) -> list[str]:
     assessment = outcome.get("assessment")
     if assessment is None:
         return [f"no result within {SELFTEST_TIMEOUT_S:.0f} s"]
-    problems = []
+    problems = [f"error reported: {message}" for message in ctx.notifier.errors]
     if not window.chat.plain_text().lstrip().startswith("Score"):
         problems.append("the chat pane does not show the score")
     timed = [w for w in assessment.words if w.end_s > w.start_s]

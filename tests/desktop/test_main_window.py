@@ -261,3 +261,17 @@ def test_take_buttons_wait_for_a_take(qtbot, window, clip):
     assert not window.play_take_button.isEnabled() and not window.play_word_button.isEnabled()
     analyse(qtbot, window, clip)
     assert window.play_take_button.isEnabled()
+
+
+def test_a_bug_in_a_slot_reaches_the_notification_place(qtbot, window, monkeypatch):
+    import sys
+
+    from desktop.app import route_unexpected_errors
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    route_unexpected_errors(window.ctx.notifier)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+    assert "Something went wrong inside SayWell (RuntimeError: boom)" in window.banner.text()
