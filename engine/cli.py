@@ -343,7 +343,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     c = metrics.counts
     print(
         f"\n{metrics.n} records scored, {len(errors)} failed (left out); "
-        f"TP {c.tp}, FP {c.fp}, FN {c.fn}, extra words {c.extra_words}. "
+        f"TP {c.tp}, FP {c.fp}, FN {c.fn}, extra words {c.extra_words}; "
+        f"flagged {c.predicted_words} of {c.sentence_words} word types "
+        f"({100.0 * c.predicted_words / max(c.sentence_words, 1):.1f}%). "
         f"Predictions: {args.out}"
     )
     return EXIT_OK

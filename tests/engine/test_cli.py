@@ -281,7 +281,7 @@ def test_eval_writes_predictions_and_prints_hand_computed_metrics(
     # dropped stop": 4/7 unigrams, 2/6 bigrams, equal lengths -> sqrt(4/21); U2 0 -> mean 21.8.
     # ROUGE-L, U1: LCS "to mat t drop stop" = 5 of 9 tokens each side -> 5/9; U2 0 -> mean 27.8.
     assert "| fake | 2 | 33.3 | 33.3 | 33.3 | 33.3 | 14.3 | 21.8 | 27.8 |" in out
-    assert "TP 1, FP 2, FN 2, extra words 1" in out
+    assert "TP 1, FP 2, FN 2, extra words 1; flagged 3 of 7 word types (42.9%)" in out
     written = json.loads(out_path.read_text(encoding="utf-8"))
     assert written[0]["speaker"] == "kept" and written[0]["audio_path"] == "u1.wav"
     assert list(written[0]["speculative_mispronunciations"]) == ["on", "mat", "dog"]
