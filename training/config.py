@@ -48,6 +48,9 @@ class ModelSection:
     compute_dtype: str = _opt("bfloat16", "dtype of the trained weights and the 4-bit matmuls", DTYPES)
     device: str = _opt("auto", "auto uses CUDA when present; cuda fails loudly without a GPU", DEVICES)
     max_audio_s: float = _opt(30.0, "longest clip fed to the model, in seconds (Whisper's window is 30 s)")
+    audio_seconds: float = _opt(12.0, "whisper-llm: seconds of encoder output used (paper: 12)")
+    audio_tokens: int = _opt(300, "whisper-llm: audio embeddings spliced into the prompt (paper: 300)")
+    gradient_checkpointing: bool = _opt(True, "recompute activations in backward: less memory, ~30 % slower")
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class DataSection:
     origins: str = _opt("gold,annotation", "which example origins to train on (comma-separated: gold, annotation)")
     allow_missing_audio: bool = _opt(False, "skip records whose audio is missing or unreadable instead of failing")
     dev_speakers: str = _opt("", "comma-separated training speakers held out as a dev split")
+    cache_encoded: bool = _opt(False, "encode each example once and keep it in memory (small datasets only)")
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class RunSection:
     resume_from: str = _opt("", "checkpoint folder to resume from ('latest' picks the newest of this run)")
     projector_from: str = _opt("", "whisper-llm: stage-1 checkpoint whose projector starts stage 2")
     progress: bool = _opt(True, "show progress bars")
+    cpu_threads: int = _opt(0, "torch CPU threads (0: torch's default); 1 is fastest on a busy machine")
 
 
 SECTIONS: dict[str, type] = {
@@ -154,7 +159,7 @@ class TrainConfig:
                 if choices and value not in choices:
                     raise ConfigError(f"{name}.{f.name} = {value!r} is not accepted; use one of: {', '.join(choices)}.")
         _positive(self, "lora.r", "lora.alpha", "optim.lr", "optim.epochs", "optim.effective_batch",
-                  "optim.micro_batch", "projector.lr", "projector.effective_batch", "model.max_audio_s")
+                  "optim.micro_batch", "model.audio_seconds", "model.audio_tokens", "projector.lr", "projector.effective_batch", "model.max_audio_s")
         if not 0.0 <= self.lora.dropout < 1.0:
             raise ConfigError(f"lora.dropout = {self.lora.dropout} must be in [0, 1).")
         if not 0.0 <= self.optim.warmup_ratio < 1.0:
