@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from engine.analyzers.base import Cancelled, ProgressCallback
+from engine.analyzers.sphinx.aligner import Segment
 from engine.analyzers.sphinx.evidence import EvidenceCollector, SentenceEvidence, WordEvidence
 from engine.analyzers.sphinx.scoring import FRAME_S, Calibration, WordDecision, decide
 from engine.audio import AudioClip
@@ -68,7 +69,9 @@ class SphinxAnalyzer:
         step(0.0, "reading the sentence")
         evidence = self.collector.collect(words, clip.to_pcm16(), step)
         step(0.9, "writing feedback")
-        results = tuple(self._word_result(i, w) for i, w in enumerate(evidence.words))
+        results = tuple(
+            self._word_result(i, w, evidence.loop) for i, w in enumerate(evidence.words)
+        )
         assessment = Assessment(
             text=text,
             words=results,
@@ -81,8 +84,8 @@ class SphinxAnalyzer:
         step(1.0, "done")
         return _clamped(assessment, clip.duration_s)
 
-    def _word_result(self, index: int, word: WordEvidence) -> WordResult:
-        decision: WordDecision = decide(word, self.calibration)
+    def _word_result(self, index: int, word: WordEvidence, loop: Sequence[Segment]) -> WordResult:
+        decision: WordDecision = decide(word, loop, self.calibration)
         issues: tuple[Issue, ...] = ()
         if any(p.kind is not PhoneKind.CORRECT for p in decision.phones):
             issues = tuple(self.composer.issues_for_word(word.word, decision.phones))

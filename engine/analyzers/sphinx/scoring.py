@@ -18,19 +18,23 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from engine.analyzers.sphinx.aligner import Segment
 from engine.analyzers.sphinx.evidence import PhoneEvidence, WordEvidence
 from engine.analyzers.sphinx.variants import Variant
 from engine.errors import AnalyzerError
 from engine.feedback import PhoneKind, PhoneResult, Verdict
 from engine.paths import resource
-from engine.phonetics.inventory import is_vowel
+from engine.phonetics.inventory import VOWELS, is_vowel
 
 FRAME_S = 0.01
+#: Frames of slack around a span when looking for the free loop's phones there.
+LOOP_SLACK = 2
 ERROR_CLASSES = ("consonant", "vowel", "deletion", "insertion")
 
 
@@ -39,6 +43,7 @@ class Calibration:
     """Thresholds (pocketsphinx log-likelihood units) and the score mapping."""
 
     min_gain: dict[str, float]  # error class -> smallest gain of the error form
+    min_gain_supported: dict[str, float]  # the same when the free phone loop agrees
     max_gop: dict[str, float]  # error class -> the expected phone must fit worse than this
     unclear_gop: dict[str, float]  # "vowel"/"consonant" -> a phone this bad is unclear
     score_mid: float = -30.0  # phone gop that scores 50
@@ -78,20 +83,45 @@ class WordDecision:
     verdict: Verdict
 
 
-def accepts(word: WordEvidence, cal: Calibration) -> bool:
-    """True when the word's error form wins by the calibrated margin."""
+def accepts(word: WordEvidence, loop: Sequence[Segment], cal: Calibration) -> bool:
+    """True when the word's error form wins by the calibrated margin (smaller if the loop agrees)."""
     variant = word.variant
     if variant is None or variant.base != word.canonical:
         return False
     cls = variant.error_class
-    return word.gain >= cal.min_gain[cls] and _expected_fit(word, variant) <= cal.max_gop[cls]
+    needed = cal.min_gain_supported[cls] if loop_support(word, loop) else cal.min_gain[cls]
+    return word.gain >= needed and expected_fit(word, variant) <= cal.max_gop[cls]
 
 
-def _expected_fit(word: WordEvidence, variant: Variant) -> float:
+def expected_fit(word: WordEvidence, variant: Variant) -> float:
     """How well the canonical alignment fits where the error is (worst of the phones involved)."""
     near = [variant.index - 1, variant.index] if variant.kind == "insertion" else [variant.index]
     gops = [word.phones[i].gop for i in near if 0 <= i < len(word.phones)]
     return min(gops) if gops else 0.0
+
+
+def loop_support(word: WordEvidence, loop: Sequence[Segment]) -> bool:
+    """Does the free phone loop, unconstrained by the sentence, agree with the error form?
+
+    Substitution: the loop heard the substitute (and not the expected phone) where
+    the probe alignment put it. Deletion: the loop has no expected phone there.
+    Insertion: the loop heard the inserted phone (any vowel for a schwa) there.
+    """
+    variant = word.variant
+    if variant is None:
+        return False
+    at = min(variant.index, len(word.variant_phones) - 1)
+    span = word.variant_phones[at] if word.variant_phones else None
+    if span is None:
+        return False
+    near = {
+        s.name for s in loop if s.start < span.end + LOOP_SLACK and s.end > span.start - LOOP_SLACK
+    }
+    if variant.kind == "substitution":
+        return variant.heard in near and variant.expected not in near
+    if variant.kind == "deletion":
+        return variant.expected not in near
+    return variant.heard in near or (variant.heard == "AH" and bool(near & VOWELS))
 
 
 def unclear_phones(word: WordEvidence, cal: Calibration) -> set[int]:
@@ -108,9 +138,9 @@ def phone_score(gop: float, cal: Calibration) -> float:
     return round(100.0 / (1.0 + math.exp(-(gop - cal.score_mid) / cal.score_scale)), 1)
 
 
-def decide(word: WordEvidence, cal: Calibration) -> WordDecision:
-    """Phone results, score and verdict of one word."""
-    if accepts(word, cal):
+def decide(word: WordEvidence, loop: Sequence[Segment], cal: Calibration) -> WordDecision:
+    """Phone results, score and verdict of one word (``loop``: the sentence's free phone loop)."""
+    if accepts(word, loop, cal):
         assert word.variant is not None
         phones = _with_error(word, word.variant, cal)
         verdict = Verdict.WRONG

@@ -1,0 +1,184 @@
+"""Benchmark of the embedded CPU analyzer (sphinx): detection, false alarms, scores, speed.
+
+Figures (targets from issue 2):
+
+* dev_synth perceived renderings (both voices): word-level precision >= 0.80, F1 >= 0.75
+  (paper metrics, word types per utterance, ``engine.metrics``); reported for all
+  speakers and for the speakers held out from calibration (``bench.calibrate_sphinx``);
+* false alarms: share of words flagged on dev_synth canonical renderings (<= 5 %)
+  and on the native recordings (<= 3 %);
+* speechocean762 sample: Pearson correlation of word scores with human word accuracy (>= 0.5);
+* latency: a ~4 s sentence after warm-up (<= 0.5 s), cold start (<= 1 s), peak memory (<= 500 MB),
+  each measured in a fresh process.
+
+    .venv/bin/python -m bench.bench_sphinx [--data /work/shared/data] [--limit N] [--skip-speed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_DATA = Path("/work/shared/data")
+SAMPLE_4S = "dev_synth/piper/canonical/HKK_arctic_b0320.wav"
+SAMPLE_4S_TEXT = "The regret in his voice was provocative of a second burst of laughter"
+
+
+def speaker(audio_path: str) -> str:
+    """'piper/perceived/HKK_arctic_b0320.wav' -> 'HKK'."""
+    return Path(audio_path).name.split("_")[0]
+
+
+def run_manifest(analyzer, manifest: Path, limit: int = 0) -> list[tuple[dict, object]]:
+    """(record, assessment) for every record of an L2-Arctic-plus-style manifest."""
+    from engine.audio import load_audio
+
+    records = json.loads(manifest.read_text(encoding="utf-8"))
+    records = records[:limit] if limit else records
+    return [
+        (r, analyzer.analyze(load_audio(manifest.parent / r["audio_path"]), r["text"]))
+        for r in records
+    ]
+
+
+def detection(results, keep=lambda r: True):
+    from engine.metrics import aggregate, prediction_dict, score_utterance
+
+    scores = [
+        score_utterance(r["text"], r.get("mis_exp_sug") or {}, prediction_dict(a))
+        for r, a in results
+        if keep(r)
+    ]
+    return aggregate(scores)
+
+
+def flag_rate(results) -> tuple[float, int, int]:
+    flagged = sum(len(a.flagged_words) for _, a in results)
+    words = sum(len(a.words) for _, a in results)
+    return (flagged / words if words else 0.0), flagged, words
+
+
+def pearson_word_scores(results) -> tuple[float, int]:
+    import numpy as np
+
+    ours, human = [], []
+    for record, assessment in results:
+        gold = record["scores"]["words"]
+        if len(gold) != len(assessment.words):
+            continue  # the sentence normalised differently from the corpus's word list
+        ours += [w.score for w in assessment.words]
+        human += [g["accuracy"] for g in gold]
+    return float(np.corrcoef(ours, human)[0, 1]), len(ours)
+
+
+_SPEED_SCRIPT = """
+import resource, sys, time
+t0 = time.perf_counter()
+from engine.analyzers.sphinx import SphinxAnalyzer
+analyzer = SphinxAnalyzer()
+cold = time.perf_counter() - t0
+from engine.audio import load_audio
+clip = load_audio(sys.argv[1])
+analyzer.analyze(clip, sys.argv[2])
+times = []
+for _ in range(5):
+    t = time.perf_counter(); analyzer.analyze(clip, sys.argv[2]); times.append(time.perf_counter() - t)
+times.sort()
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(cold, times[len(times) // 2], times[0], clip.duration_s, peak_mb)
+"""
+
+
+def speed(data: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", _SPEED_SCRIPT, str(data / SAMPLE_4S), SAMPLE_4S_TEXT],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    cold, median, best, duration, peak = (float(x) for x in out)
+    return {
+        "cold_s": cold,
+        "median_s": median,
+        "best_s": best,
+        "duration_s": duration,
+        "peak_mb": peak,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--limit", type=int, default=0, help="records per manifest (0: all)")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args(argv)
+    print(
+        f"command: {Path(sys.executable).name} -m bench.bench_sphinx {' '.join(argv or sys.argv[1:])}"
+    )
+
+    from bench.calibrate_sphinx import is_held_out
+    from engine.analyzers.sphinx import SphinxAnalyzer
+
+    analyzer = SphinxAnalyzer()
+    synth = args.data / "dev_synth"
+    perceived, canonical = [], []
+    for voice in ("piper", "festival"):
+        start = time.perf_counter()
+        p = run_manifest(analyzer, synth / f"{voice}_perceived.json", args.limit)
+        c = run_manifest(analyzer, synth / f"{voice}_canonical.json", args.limit)
+        perceived += p
+        canonical += c
+        held = detection(p, lambda r: is_held_out(speaker(r["audio_path"])))
+        rate, flagged, words = flag_rate(c)
+        print(
+            f"{voice}: perceived P {detection(p).precision:.3f} R {detection(p).recall:.3f} "
+            f"F1 {detection(p).f1:.3f} | held-out speakers P {held.precision:.3f} R {held.recall:.3f} "
+            f"F1 {held.f1:.3f} | canonical flagged {rate:.1%} ({flagged}/{words}) "
+            f"[{time.perf_counter() - start:.0f} s]"
+        )
+    both = detection(perceived)
+    held = detection(perceived, lambda r: is_held_out(speaker(r["audio_path"])))
+    rate, flagged, words = flag_rate(canonical)
+    held_rate, hf, hw = flag_rate(
+        [x for x in canonical if is_held_out(speaker(x[0]["audio_path"]))]
+    )
+    print(
+        f"dev_synth perceived, both voices: P {both.precision:.3f} R {both.recall:.3f} F1 {both.f1:.3f} "
+        f"(targets P >= 0.80, F1 >= 0.75; n={both.n})"
+    )
+    print(
+        f"  held-out speakers only: P {held.precision:.3f} R {held.recall:.3f} F1 {held.f1:.3f} (n={held.n})"
+    )
+    print(
+        f"dev_synth canonical words flagged: {rate:.1%} ({flagged}/{words}); held-out speakers "
+        f"{held_rate:.1%} ({hf}/{hw}) (target <= 5 %)"
+    )
+    native = run_manifest(analyzer, args.data / "native" / "manifest.json", args.limit)
+    rate, flagged, words = flag_rate(native)
+    print(f"native recordings words flagged: {rate:.1%} ({flagged}/{words}) (target <= 3 %)")
+    so = run_manifest(analyzer, args.data / "speechocean762" / "manifest.json", args.limit)
+    r, n = pearson_word_scores(so)
+    print(
+        f"speechocean762 sample: Pearson r of word score vs human word accuracy {r:.3f} over {n} words (target >= 0.5)"
+    )
+    if not args.skip_speed:
+        s = speed(args.data)
+        print(
+            f"latency: {s['duration_s']:.2f} s sentence in {s['median_s']:.3f} s median of 5 after warm-up "
+            f"(best {s['best_s']:.3f} s; RTF {s['median_s'] / s['duration_s']:.3f}; target <= 0.5 s)"
+        )
+        print(
+            f"cold start (imports + model + dictionary): {s['cold_s']:.2f} s (target <= 1 s); "
+            f"peak memory {s['peak_mb']:.0f} MB (target <= 500 MB)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,248 @@
+"""Calibrate the sphinx analyzer's thresholds and write ``resources/calibration/sphinx.json``.
+
+How the thresholds are set (the file records this too):
+
+1. Evidence (``engine.analyzers.sphinx.evidence``) is collected once per take for
+   the native recordings and the dev_synth renderings, and cached (``--cache``).
+2. Speakers are split in two: ``HELD_OUT_SPEAKERS`` (every other speaker in
+   alphabetical order) are never used here; the bench reports them separately.
+3. Negatives = every word of the native recordings and of the *canonical*
+   renderings of the calibration speakers (native-like speech, no errors).
+   Positives = words with gold errors in the *perceived* renderings of the
+   calibration speakers.
+4. For each error class (consonant / vowel substitution, deletion, insertion) and
+   for "unclear", a grid of thresholds is searched; a setting is allowed only if
+   it flags at most its share of the false-alarm budget of the negative words;
+   among allowed settings the one catching most positives wins.
+5. The score mapping (gop -> 0-100) is centred on the native phones' 2nd
+   percentile, so a typical native phone scores ~90-100.
+
+    .venv/bin/python -m bench.calibrate_sphinx [--data /work/shared/data] [--cache FILE] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_DATA = Path("/work/shared/data")
+DEFAULT_CACHE = Path("/tmp/saywell_sphinx_evidence.pkl")
+HELD_OUT_SPEAKERS = frozenset({"ASI", "EBVS", "HJK", "HQTV", "MBMPS", "PNV", "SKA", "THV", "YDCK"})
+#: Share of negative words each decision may flag (sum: the total false-alarm budget).
+BUDGET = {
+    "consonant": 0.010,
+    "vowel": 0.004,
+    "deletion": 0.006,
+    "insertion": 0.004,
+    "unclear": 0.004,
+}
+GAIN_GRID = (-1e9, 0, 25, 50, 75, 100, 150, 200, 300, 400, 600, 800, 1000, 1500, 1e9)
+GOP_GRID = (1e9, 0, -5, -10, -15, -20, -25, -30, -40, -50, -60, -80, -100, -130, -170)
+MANIFESTS = {
+    "native": "native/manifest.json",
+    "piper_canonical": "dev_synth/piper_canonical.json",
+    "festival_canonical": "dev_synth/festival_canonical.json",
+    "piper_perceived": "dev_synth/piper_perceived.json",
+    "festival_perceived": "dev_synth/festival_perceived.json",
+}
+
+
+def is_held_out(speaker: str) -> bool:
+    """True for the dev_synth speakers kept out of calibration (reported separately)."""
+    return speaker in HELD_OUT_SPEAKERS
+
+
+def _speaker(audio_path: str) -> str:
+    return Path(audio_path).name.split("_")[0]
+
+
+def collect(data: Path, cache: Path) -> dict[str, list[dict]]:
+    """Evidence rows per manifest: {"id", "words", "gold", "ev"}; cached as a pickle."""
+    if cache.is_file():
+        return pickle.loads(cache.read_bytes())
+    from engine.analyzers.sphinx.evidence import EvidenceCollector
+    from engine.audio import load_audio
+    from engine.phonetics.text import normalize_sentence
+
+    collector = EvidenceCollector()
+    out: dict[str, list[dict]] = {}
+    for name, rel in MANIFESTS.items():
+        manifest = data / rel
+        rows = []
+        for r in json.loads(manifest.read_text(encoding="utf-8")):
+            words = normalize_sentence(r["text"])
+            pcm = load_audio(manifest.parent / r["audio_path"]).to_pcm16()
+            ev = collector.collect(words, pcm, lambda _f, _s: None)
+            rows.append(
+                {
+                    "id": r["audio_path"],
+                    "words": words,
+                    "gold": set(r.get("mis_exp_sug") or {}),
+                    "ev": ev,
+                }
+            )
+        out[name] = rows
+        print(f"collected {name}: {len(rows)} takes", file=sys.stderr)
+    cache.write_bytes(pickle.dumps(out))
+    return out
+
+
+def split(rows_by_set: dict[str, list[dict]], held_out: bool) -> tuple[list, list]:
+    """(negative, positive) lists of (WordEvidence, free loop), for calibration or held-out speakers."""
+    neg, pos = [], []
+    for name, rows in rows_by_set.items():
+        if name not in MANIFESTS:
+            continue
+        for row in rows:
+            if name != "native" and is_held_out(_speaker(row["id"])) != held_out:
+                continue
+            if name == "native" and held_out:
+                continue
+            for w in row["ev"].words:
+                if "perceived" in name:
+                    if w.word in row["gold"]:
+                        pos.append((w, row["ev"].loop))
+                else:
+                    neg.append((w, row["ev"].loop))
+    return neg, pos
+
+
+def _class_table(words: list, cls: str) -> np.ndarray:
+    """Rows (gain, expected fit, loop support) of the words whose error form of class ``cls`` won."""
+    from engine.analyzers.sphinx.scoring import expected_fit, loop_support
+
+    rows = [
+        (w.gain, expected_fit(w, w.variant), float(loop_support(w, loop)))
+        for w, loop in words
+        if w.variant is not None and w.variant.base == w.canonical and w.variant.error_class == cls
+    ]
+    return np.array(rows, dtype=float).reshape(-1, 3)
+
+
+def _hits(table: np.ndarray, gain: float, gain_supported: float, gop: float) -> int:
+    needed = np.where(table[:, 2] > 0, gain_supported, gain)
+    return int(np.sum((table[:, 0] >= needed) & (table[:, 1] <= gop)))
+
+
+def _worst_gops(words: list) -> np.ndarray:
+    """Per word: (worst vowel gop, worst consonant gop) of its canonical phones."""
+    from engine.phonetics.inventory import is_vowel
+
+    rows = []
+    for w, _loop in words:
+        vowels = [p.gop for p in w.phones if is_vowel(p.phone)] or [0.0]
+        consonants = [p.gop for p in w.phones if not is_vowel(p.phone)] or [0.0]
+        rows.append((min(vowels), min(consonants)))
+    return np.array(rows, dtype=float).reshape(-1, 2)
+
+
+def calibrate(neg: list, pos: list) -> dict:
+    """Thresholds from negative and positive (word evidence, loop) pairs."""
+    min_gain, min_gain_supported, max_gop, chosen = {}, {}, {}, {}
+    for cls in ("consonant", "vowel", "deletion", "insertion"):
+        tn, tp = _class_table(neg, cls), _class_table(pos, cls)
+        best = (-1, 1e9, 1e9, -1e9)
+        for gain in GAIN_GRID:
+            for gain_s in GAIN_GRID:
+                for gop in GOP_GRID:
+                    if _hits(tn, gain, gain_s, gop) > BUDGET[cls] * len(neg):
+                        continue
+                    hits = _hits(tp, gain, gain_s, gop)
+                    if hits > best[0]:
+                        best = (hits, gain, gain_s, gop)
+        _, min_gain[cls], min_gain_supported[cls], max_gop[cls] = (float(x) for x in best)
+        chosen[cls] = {"positives_caught": best[0], "negatives_flagged": _hits(tn, *best[1:])}
+    wn, wp = _worst_gops(neg), _worst_gops(pos)
+    grid = [-40, -50, -60, -70, -80, -100, -120, -150, -200, -300, -1e9]
+    best_u = (-1, -1e9, -1e9)
+    for v in grid:
+        for c in grid:
+            if np.sum((wn[:, 0] < v) | (wn[:, 1] < c)) > BUDGET["unclear"] * len(neg):
+                continue
+            hits = int(np.sum((wp[:, 0] < v) | (wp[:, 1] < c)))
+            if hits > best_u[0]:
+                best_u = (hits, v, c)
+    gops = np.array([p.gop for w, _ in neg for p in w.phones])
+    return {
+        "min_gain": min_gain,
+        "min_gain_supported": min_gain_supported,
+        "max_gop": max_gop,
+        "unclear_gop": {"vowel": float(best_u[1]), "consonant": float(best_u[2])},
+        "score_mid": float(np.percentile(gops, 2)),
+        "score_scale": float(max(1.0, (np.percentile(gops, 50) - np.percentile(gops, 2)) / 4)),
+        "chosen": chosen | {"unclear": {"positives_caught": best_u[0]}},
+    }
+
+
+def word_flag_rates(cal, neg: list, pos: list) -> tuple[float, float]:
+    """(share of negative words flagged, share of positive words flagged)."""
+    from engine.analyzers.sphinx.scoring import accepts, unclear_phones
+
+    def flagged(pair) -> bool:
+        w, loop = pair
+        return accepts(w, loop, cal) or bool(unclear_phones(w, cal))
+
+    return (sum(map(flagged, neg)) / max(1, len(neg)), sum(map(flagged, pos)) / max(1, len(pos)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument(
+        "--cache", type=Path, default=DEFAULT_CACHE, help="evidence pickle (delete to recollect)"
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="write resources/calibration/sphinx.json"
+    )
+    args = parser.parse_args(argv)
+    print(
+        f"command: {Path(sys.executable).name} -m bench.calibrate_sphinx {' '.join(argv or sys.argv[1:])}"
+    )
+
+    from engine.analyzers.sphinx.scoring import Calibration
+    from engine.paths import resource
+
+    rows = collect(args.data, args.cache)
+    neg, pos = split(rows, held_out=False)
+    found = calibrate(neg, pos)
+    chosen = found.pop("chosen")
+    how = (
+        "Set by bench/calibrate_sphinx.py: per error class, the (gain, gop) thresholds that catch most "
+        "gold-error words of the dev_synth perceived renderings of the calibration speakers while "
+        f"flagging at most {BUDGET} of the words of native speech (the 10 native recordings and the "
+        "dev_synth canonical renderings of the calibration speakers). Held-out speakers "
+        f"{sorted(HELD_OUT_SPEAKERS)} are not used. score_mid = native phones' 2nd percentile gop."
+    )
+    cal = Calibration(**found, how=how)
+    fa, hit = word_flag_rates(cal, neg, pos)
+    h_neg, h_pos = split(rows, held_out=True)
+    h_fa, h_hit = word_flag_rates(cal, h_neg, h_pos)
+    figures = {
+        "calibration_words_negative": len(neg),
+        "calibration_words_positive": len(pos),
+        "calibration_false_alarm_rate": round(fa, 4),
+        "calibration_positive_flag_rate": round(hit, 4),
+        "held_out_canonical_false_alarm_rate": round(h_fa, 4),
+        "held_out_positive_flag_rate": round(h_hit, 4),
+        "per_class": chosen,
+    }
+    cal = replace(cal, figures=figures)
+    print(json.dumps(figures, indent=1))
+    print(cal.to_json())
+    if args.write:
+        path = resource("calibration", "sphinx.json")
+        path.write_text(cal.to_json() + "\n", encoding="utf-8")
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
