@@ -191,6 +191,8 @@ def _run_check(options: Options, data_dir: Path) -> int:
         outcome = _analyse_sample(ctx, QEventLoop, QTimer)
         app.processEvents()
         problems = _check_rendered(ctx, window, outcome)
+        if not problems:
+            problems += _ask_follow_up(ctx, QEventLoop, QTimer)
         if options.screenshot and not problems:
             problems += _save_screenshot(window, options.screenshot, app)
     finally:
@@ -235,11 +237,29 @@ def _check_rendered(ctx, window, outcome: dict) -> list[str]:
     return problems
 
 
+SELFTEST_QUESTION = "How do I make this sound?"
+
+
+def _ask_follow_up(ctx, QEventLoop, QTimer) -> list[str]:
+    """Select the first flagged word and ask the tutor about it, as a learner would."""
+    flagged = ctx.session.assessment.flagged_words
+    if flagged:
+        ctx.session.select_word(flagged[0].index)
+    answer: dict = {}
+    loop = QEventLoop()
+    ctx.engine.answerFinished.connect(lambda job, text: (answer.setdefault("text", text), loop.quit()))
+    ctx.engine.failed.connect(lambda f: f.stage == "ask" and (answer.setdefault("error", f.message), loop.quit()))
+    QTimer.singleShot(int(SELFTEST_TIMEOUT_S * 1000), loop.quit)
+    ctx.session.ask(SELFTEST_QUESTION)
+    loop.exec()
+    if "error" in answer:
+        return [f"the tutor failed: {answer['error']}"]
+    if not answer.get("text", "").strip():
+        return [f"the tutor gave no answer within {SELFTEST_TIMEOUT_S:.0f} s"]
+    return []
+
+
 def _save_screenshot(window, path: Path, app) -> list[str]:
-    flagged = window.ctx.session.assessment.flagged_words
-    if flagged:  # show the link between waveform and chat, but keep the score in view
-        window.ctx.session.select_word(flagged[0].index)
-    app.processEvents()
     window.chat.browser.verticalScrollBar().setValue(0)
     for _ in range(5):
         app.processEvents()

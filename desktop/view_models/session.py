@@ -160,7 +160,14 @@ class SessionViewModel(QObject):
             return
         self.chat.add(ChatMessage(Role.LEARNER, "You", (question,)))
         self._answer_index = self.chat.add(ChatMessage(Role.TUTOR, "Tutor", ("",), streaming=True))
-        self._answer_job = self.engine.ask(question)
+        self._answer_job = self.engine.ask(self._with_context(question))
+
+    def _with_context(self, question: str) -> str:
+        """Name the selected word, so "how do I say it?" is about the word the learner picked."""
+        word = self._word(self.selected_word)
+        if word is None or word.text in question.lower():
+            return question
+        return f"{question} (about “{word.text}”)"
 
     def _on_token(self, token: str) -> None:
         if self._answer_index >= 0:

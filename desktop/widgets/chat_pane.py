@@ -132,9 +132,13 @@ class ChatPane(QWidget):
                      f"{m.score:.0f}/100</span>")
         lines = "".join(f"<div style='margin-top:3px'>{_line_html(line)}</div>" for line in m.lines)
         cursor = " ▍" if m.streaming else ""
-        return (f"<table width='100%' cellspacing='0' cellpadding='8' style='margin-bottom:6px; "
-                f"background-color:{fill}; border:1px solid {edge}'><tr><td>"
-                f"<div style='font-weight:600'>{title}{badge}</div>{lines}{cursor}</td></tr></table>")
+        bubble = (f"<table width='100%' cellspacing='0' cellpadding='8' style='margin-bottom:6px; "
+                  f"background-color:{fill}; border:1px solid {edge}'><tr><td>"
+                  f"<div style='font-weight:600'>{title}{badge}</div>{lines}{cursor}</td></tr></table>")
+        if m.role is Role.LEARNER:  # the learner's own words sit on the right, like a chat
+            return (f"<table width='100%' cellspacing='0' cellpadding='0'><tr><td width='20%'></td>"
+                    f"<td width='80%'>{bubble}</td></tr></table>")
+        return bubble
 
     # -- intent --------------------------------------------------------------------
     def _on_anchor(self, url: QUrl) -> None:

@@ -275,3 +275,12 @@ def test_a_bug_in_a_slot_reaches_the_notification_place(qtbot, window, monkeypat
     except RuntimeError:
         sys.excepthook(*sys.exc_info())
     assert "Something went wrong inside SayWell (RuntimeError: boom)" in window.banner.text()
+
+
+def test_questions_name_the_selected_word(qtbot, window, clip):
+    analyse(qtbot, window, clip)
+    window.chat.wordClicked.emit(1)
+    with qtbot.waitSignal(window.ctx.engine.answerFinished, timeout=5000) as done:
+        window.chat.questionAsked.emit("How do I say it?")
+    assert "You asked: How do I say it? (about “right”)" in done.args[1]
+    assert window.ctx.chat.messages[-2].lines == ("How do I say it?",)  # shown as typed
