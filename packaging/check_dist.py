@@ -66,7 +66,8 @@ def is_fresh(app_dir: Path, root: Path = ROOT) -> bool:
 
 
 def folder_size_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+    """Bytes on disk, in MB; symbolic links (PyInstaller makes some) count once, as links."""
+    return sum(p.lstat().st_size for p in folder.rglob("*") if not p.is_dir() or p.is_symlink()) / 1e6
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,13 @@ ALWAYS_EXCLUDED = [
 ]
 
 #: Collected files SayWell never loads: Qt translations other than Qt's own dialogs, QML,
-#: and the VNC platform plugin (a network server: never wanted in an offline app).
-DROP = re.compile(r"PySide6/Qt/(translations/(?!qtbase_)|qml/|plugins/platforms/libqvnc)")
+#: and everything networked: the VNC platform plugin (a server), the TUIO touch plugin (listens
+#: on UDP) and the QtNetwork library only they need. Offline by construction.
+DROP = re.compile(r"PySide6/Qt/(translations/(?!qtbase_)|qml/|plugins/platforms/libqvnc"
+                  r"|plugins/generic/libqtuiotouch)|(^|/)libQt6Network\.so")
+
+#: Run-time hooks only the desktop app needs (``pyi_rth_pyside6`` imports QtCore).
+QT_RUNTIME_HOOKS = {"pyi_rth_pyside6", "pyi_rth_pyqtgraph_multiprocess"}
 
 #: Distributions whose licence files travel with the binaries (_internal/licenses/<name>/).
 LICENSED = ["pocketsphinx", "numpy", "soundfile", "soxr", "sounddevice", "pyqtgraph",
@@ -90,13 +95,14 @@ def collect_app(a, PYZ, EXE, COLLECT, distpath: str):  # PyInstaller's build cla
     a.binaries = [e for e in a.binaries if not DROP.search(e[0])]
     pyz = PYZ(a.pure)
 
-    def executable(name: str, skip_script: str, console: bool):
-        scripts = [entry for entry in a.scripts if entry[0] != skip_script]
+    def executable(name: str, skip_scripts: set[str], console: bool):
+        scripts = [entry for entry in a.scripts if entry[0] not in skip_scripts]
         return EXE(pyz, scripts, [], exclude_binaries=True, name=name, console=console,
                    strip=False, upx=False)
 
-    gui = executable(GUI_NAME, "launch_cli", console=False)
-    cli = executable(CLI_NAME, "launch_desktop", console=True)
+    gui = executable(GUI_NAME, {"launch_cli"}, console=False)
+    # The command line never loads Qt: skip the Qt run-time hooks (they load QtCore).
+    cli = executable(CLI_NAME, {"launch_desktop", *QT_RUNTIME_HOOKS}, console=True)
     coll = COLLECT(gui, cli, a.binaries, a.datas, strip=False, upx=False, name=APP_NAME)
     check_dist = load_check_dist()
     check_dist.write_build_info(Path(distpath) / APP_NAME, VERSION, ROOT)

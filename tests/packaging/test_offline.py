@@ -104,6 +104,32 @@ def test_harness_catches_a_native_connection_at_syscall_level(tmp_path):
     assert any("AF_INET" in a and "htons(9)" in a for a in run.syscall_attempts)
 
 
+# --- the real entry points ---------------------------------------------------------------
+
+def test_cpu_entry_points_do_not_import_the_heavy_stacks():
+    code = ("import sys, importlib\n"
+            "for name in ('engine.cli', 'engine.analyzers.sphinx', 'desktop.app'):\n"
+            "    importlib.import_module(name)\n"
+            f"print(sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules))\n")
+    proc = _python(code, QT_QPA_PLATFORM="offscreen")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_cli_analyze_makes_no_network_attempt(tmp_path):
+    run = run_guarded(["python", "-m", "engine.cli", "analyze", str(SAMPLE_WAV),
+                       "--text", SAMPLE_TEXT, "--json"], tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["words"], "the analysis produced no words"
+    assert run.attempts == ()
+
+
+def test_desktop_selftest_makes_no_network_attempt(tmp_path):
+    run = run_guarded(["python", "-m", "desktop", "--selftest"], tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.attempts == ()
+
+
 # --- no network code in the source at all --------------------------------------------------
 
 NETWORK_MODULES = {"socket", "ssl", "http", "urllib.request", "urllib3", "requests", "httpx",
