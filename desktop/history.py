@@ -91,6 +91,7 @@ class HistoryStore:
         self.db_path = self.data_dir / DB_NAME
         _make_private_dir(self.data_dir)
         self._conn = self._open()
+        self._remove_orphans()
 
     # -- opening -------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
@@ -119,6 +120,16 @@ class HistoryStore:
     def _privatise(self) -> None:
         for suffix in ("", "-wal", "-shm"):
             _make_private_file(Path(f"{self.db_path}{suffix}"))
+
+    def _remove_orphans(self) -> None:
+        """Delete recordings no attempt refers to: left by a crash between file and row."""
+        folder = self.data_dir / RECORDINGS_DIR
+        if not folder.is_dir():
+            return
+        kept = {r[0] for r in self._conn.execute("SELECT audio_file FROM attempts WHERE audio_file != ''")}
+        for path in folder.iterdir():
+            if path.is_file() and f"{RECORDINGS_DIR}/{path.name}" not in kept:
+                path.unlink(missing_ok=True)
 
     def close(self) -> None:
         self._conn.close()

@@ -6,6 +6,7 @@ import csv
 import sqlite3
 import stat
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -128,4 +129,46 @@ def test_delete_all_removes_attempts_and_recordings(tmp_path):
     assert not (tmp_path / "recordings").exists()
     store.add(assessment())  # still usable afterwards
     assert len(store.attempts()) == 1
+    store.close()
+
+
+_WRITER = r"""
+import sys
+from pathlib import Path
+from desktop.history import HistoryStore
+from tests.desktop.test_history import assessment
+from engine.audio import AudioClip
+from tests.desktop.conftest import speechlike
+
+store = HistoryStore(Path(sys.argv[1]))
+clip = AudioClip(speechlike(0.5))
+print("ready", flush=True)
+while True:
+    store.add(assessment(), clip)
+"""
+
+
+def test_a_crash_mid_write_leaves_a_usable_database(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path)], cwd=root,
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "ready"
+    time.sleep(1.0)  # dozens of attempts, then kill it in the middle of whatever it is doing
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait(10)
+    store = HistoryStore(tmp_path)
+    attempts = store.attempts()
+    assert len(attempts) > 3
+    for attempt in attempts:  # every row is whole: its flags and its recording are there
+        assert attempt.flagged_words == ("right",)
+        assert (tmp_path / attempt.audio_file).is_file()
+    kept = {tmp_path / a.audio_file for a in attempts}
+    assert set((tmp_path / "recordings").iterdir()) == kept  # no orphan or temporary file left
+    store.add(assessment())  # and it still takes new attempts
     store.close()

@@ -284,3 +284,67 @@ def test_questions_name_the_selected_word(qtbot, window, clip):
         window.chat.questionAsked.emit("How do I say it?")
     assert "You asked: How do I say it? (about “right”)" in done.args[1]
     assert window.ctx.chat.messages[-2].lines == ("How do I say it?",)  # shown as typed
+
+
+def test_tab_order_follows_the_work(qtbot, window, clip):
+    from PySide6.QtWidgets import QApplication
+
+    analyse(qtbot, window, clip)
+    window.ctx.session.select_word(1)
+    window.activateWindow()
+    window.record_button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.record_button)
+    seen = []
+    for _ in range(4):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        seen.append(QApplication.focusWidget())
+    assert seen == [window.open_button, window.play_take_button, window.play_word_button, window.speed]
+
+
+def test_export_csv_from_the_progress_tab(qtbot, window, clip, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    analyse(qtbot, window, clip)
+    target = tmp_path / "for-teacher.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "CSV (*.csv)"))
+    window.progress_view.export_button.click()
+    assert target.read_text(encoding="utf-8").splitlines()[1].split(",")[2] == TEXT
+    assert window.ctx.notifier.history[-1].message == f"History exported to {target}"
+
+
+def test_settings_change_reloads_the_engine(qtbot, window):
+    from dataclasses import replace
+
+    from desktop.widgets.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(window.ctx.settings, [], "No microphone was found.")
+    qtbot.addWidget(dialog)
+    assert not dialog.model_dir.isEnabled()  # CPU engine: the ALM folders are greyed out
+    dialog.engine.setCurrentIndex(dialog.engine.findData("alm"))
+    assert dialog.model_dir.isEnabled()
+    dialog.model_dir.setText("/models/qwen")
+    dialog.max_take.setValue(12)
+    values = dialog.values()
+    assert (values.engine, values.model_dir, values.max_take_s) == ("alm", "/models/qwen", 12.0)
+    window.ctx.fake_engine = False  # let the spec follow the settings
+    with qtbot.waitSignal(window.ctx.engine.engineReady, timeout=5000):
+        window.ctx.apply_settings(values)
+    assert window.ctx.recorder.max_take_s == 12.0
+    assert window.ctx.engine_spec().model_dir == "/models/qwen"
+    assert window.ctx.settings_store.load() == replace(values)
+
+
+def test_playback_without_a_speaker_says_why(qtbot, window, clip):
+    from desktop.audio_io import AudioDeviceError
+
+    class NoSpeaker:
+        def play(self, samples, rate):
+            raise AudioDeviceError("Cannot play sound: no output device. Check the speaker or headphones.")
+
+        def stop(self):
+            pass
+
+    analyse(qtbot, window, clip)
+    window.ctx.session.speaker = NoSpeaker()
+    window.play_take_button.click()
+    assert window.banner.text() == "Cannot play sound: no output device. Check the speaker or headphones."
