@@ -166,11 +166,11 @@ class DetectionCounts:
     tp: int = 0
     fp: int = 0
     fn: int = 0
-    tn: int = 0  # sentence words neither gold nor predicted (the script's accuracy)
     predicted_words: int = 0  # distinct predicted words, extra ones included
     extra_words: int = 0  # distinct predicted words not in the sentence
     sentence_words: int = 0  # distinct words of the sentence
     gold_words: int = 0  # distinct words with gold feedback
+    tn: int = 0  # sentence words neither gold nor predicted (the script's accuracy)
 
     def __add__(self, other: DetectionCounts) -> DetectionCounts:
         return DetectionCounts(*(a + b for a, b in zip(_fields(self), _fields(other))))
