@@ -22,6 +22,7 @@ Phones = tuple[str, ...]
 #: Where a phone sits in a word; "any" matches every position.
 POSITIONS = ("initial", "medial", "final", "any")
 _MAX_PRACTICE_PHONES = 6  # longer words are harder to practise with
+_KEEP = 200  # results kept per search (a tutor asking for "more words" pages through them)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class PracticeIndex:
         self._words: list[PracticeWord] = []
         self._by_phones: dict[Phones, PracticeWord] = {}
         self._rank: dict[str, int] = {}
+        self._with_phone: dict[str, list[PracticeWord]] = {}  # phone -> words with it, by rank
+        self._cache: dict[tuple, list] = {}  # searches are pure: remember their ranked results
         for word in words:
             variants = pronounce(word)
             if not variants or word in self._rank:
@@ -90,6 +93,8 @@ class PracticeIndex:
             self._words.append(entry)
             self._rank[word] = entry.rank
             self._by_phones.setdefault(entry.phones, entry)  # most frequent homophone wins
+            for phone in dict.fromkeys(entry.phones):
+                self._with_phone.setdefault(phone, []).append(entry)
 
     def __len__(self) -> int:
         return len(self._words)
@@ -117,21 +122,25 @@ class PracticeIndex:
         just before and after it, "" for none) prefers words sharing that cluster,
         e.g. ("S", "") for a final /T/ after /S/ finds "just", "first".
         """
-        phone = strip_stress(phone)
         skip = {w.lower() for w in exclude}
-        scored = []
-        for entry in self._words:
-            if (
-                entry.word in skip
-                or len(entry.phones) > _MAX_PRACTICE_PHONES
-                or len(entry.word) < 2
-            ):
-                continue
-            best = _best_occurrence(entry.phones, phone, position, context)
-            if best is not None:
-                scored.append((best, entry.rank, entry))
-        scored.sort(key=lambda t: (t[0], t[1]))
-        return [entry for _, _, entry in scored[:limit]]
+        ranked = self._ranked_words(strip_stress(phone), position, tuple(context))
+        return [entry for entry in ranked if entry.word not in skip][:limit]
+
+    def _ranked_words(
+        self, phone: str, position: str, context: tuple[str, ...]
+    ) -> list[PracticeWord]:
+        key = ("words", phone, position, context)
+        if key not in self._cache:
+            scored = [
+                (best, entry.rank, entry)
+                for entry in self._with_phone.get(phone, ())
+                if len(entry.phones) <= _MAX_PRACTICE_PHONES and len(entry.word) >= 2
+                for best in (_best_occurrence(entry.phones, phone, position, context),)
+                if best is not None
+            ]
+            scored.sort(key=lambda t: (t[0], t[1]))
+            self._cache[key] = [entry for _, _, entry in scored[:_KEEP]]
+        return self._cache[key]
 
     def minimal_pairs(
         self, target: str, other: str, *, position: str = "any", limit: int = 1
@@ -142,8 +151,14 @@ class PracticeIndex:
         elsewhere than ``position``, so "think"/"sink" beats "ether"/"esther".
         """
         target, other = strip_stress(target), strip_stress(other)
+        key = ("pairs", target, other, position)
+        if key not in self._cache:
+            self._cache[key] = self._search_pairs(target, other, position)
+        return self._cache[key][:limit]
+
+    def _search_pairs(self, target: str, other: str, position: str) -> list[MinimalPair]:
         found: dict[tuple[str, str], tuple[int, MinimalPair]] = {}
-        for entry in self._words:
+        for entry in self._with_phone.get(target, ()):
             for i, p in enumerate(entry.phones):
                 if p != target:
                     continue
@@ -155,7 +170,7 @@ class PracticeIndex:
                 cost += 50 * max(0, len(entry.phones) - 4)  # short words are easier to hear
                 found[(entry.word, twin.word)] = (cost, MinimalPair(entry, twin, where))
         best = sorted(found.values(), key=lambda t: (t[0], t[1].first.word))
-        return [pair for _, pair in best[:limit]]
+        return [pair for _, pair in best[:_KEEP]]
 
 
 def _best_occurrence(

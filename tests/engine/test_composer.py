@@ -26,9 +26,11 @@ def _quoted_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
     return [(w.lower(), tuple(p.split())) for w, p in re.findall(QUOTED, text)]
 
 
-def _assert_real_pronunciations(text: str) -> list[tuple[str, tuple[str, ...]]]:
+def _assert_real_pronunciations(
+    text: str, learner_word: str = ""
+) -> list[tuple[str, tuple[str, ...]]]:
     """Every quoted practice word is a dictionary word shown with a real pronunciation."""
-    found = _quoted_words(text)
+    found = [(w, p) for w, p in _quoted_words(text) if w != learner_word]
     lexicon = Lexicon.default()
     for word, phones in found:
         assert phones in lexicon.variants(word), (word, phones)
@@ -187,3 +189,22 @@ def test_practice_index_prefers_common_words():
     (pair,) = index.minimal_pairs("DH", "D")
     assert (pair.first.word, pair.second.word) == ("this", "dis")  # ranks 2/3 beat "they"/"day" 5/4
     assert [w.word for w in index.practice_words("Z")] == ["zebra"]
+
+
+def test_every_phone_gets_feedback_for_each_error_kind(composer):
+    """No phone lacks articulation data or practice words; substitutions use the nearest phone."""
+    from engine.phonetics.inventory import PHONES, feature_distance
+
+    for symbol in PHONES:
+        nearest = min(
+            (p for p in PHONES if p != symbol), key=lambda p: (feature_distance(symbol, p), p)
+        )
+        word = ("AH", symbol, "AH")  # a neutral frame
+        for kind, heard in (
+            (PhoneKind.SUBSTITUTION, nearest),
+            (PhoneKind.DELETION, None),
+            (PhoneKind.UNCLEAR, None),
+        ):
+            issue = composer.issue_for("frame", PhoneResult(symbol, heard, kind), word, position=1)
+            assert f'"{symbol}"' in issue.explanation and f"/{symbol}/" in issue.suggestion
+            assert _assert_real_pronunciations(issue.suggestion, learner_word="frame")

@@ -142,3 +142,11 @@ def test_brief_difference_drops_explanations():
     assert describe_difference("Z", "S", brief=True) == "/Z/ is voiced, /S/ is not"
     assert describe_difference("TH", "T", brief=True).endswith("/TH/ is a fricative, /T/ is a stop")
     assert "(" not in describe_difference("V", "W", brief=True)
+
+
+def test_example_words_contain_their_phone():
+    from engine.phonetics.lexicon import Lexicon
+
+    lexicon = Lexicon.default()
+    for symbol, phone in PHONES.items():
+        assert symbol in lexicon.lookup(phone.example).phones, (symbol, phone.example)
