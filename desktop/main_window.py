@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         s.selectedWordChanged.connect(self.chat.set_selected)
         s.selectedWordChanged.connect(lambda i: self.play_word_button.setEnabled(i >= 0))
         s.busyChanged.connect(self._set_busy)
+        s.progressChanged.connect(self._on_progress)
         s.attemptSaved.connect(self.refresh_progress)
         self.chat.wordClicked.connect(s.select_word)
         self.chat.questionAsked.connect(s.ask)
@@ -291,11 +292,18 @@ class MainWindow(QMainWindow):
 
     def _set_busy(self, busy: bool) -> None:
         self.busy_bar.setVisible(busy)
+        self.busy_bar.setRange(0, 0)  # indeterminate until the engine reports progress
         self.cancel_button.setVisible(busy)
         if busy:
-            self.elapsed.setText("Analysing…")
+            self.elapsed.setText("Working…")
         elif not self.ctx.recorder.recording:
             self.elapsed.setText("Ready")
+
+    def _on_progress(self, fraction: float, step: str) -> None:
+        self.busy_bar.setRange(0, 100)
+        self.busy_bar.setValue(round(100 * max(0.0, min(1.0, fraction))))
+        if step:
+            self.elapsed.setText(f"{step[:1].upper()}{step[1:]}…")
 
     def _update_reference_button(self) -> None:
         status = self.ctx.reference.status
