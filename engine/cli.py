@@ -141,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader left early (saywell ... | head): not an error
+        _silence_stdout()
+        return EXIT_OK
     except SayWellError as err:
         _report(err, args.debug)
         return err.exit_code
@@ -155,6 +158,14 @@ def _tolerant_streams() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="replace")
+
+
+def _silence_stdout() -> None:
+    # Python's recipe: point stdout at devnull so the flush at exit does not fail again.
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _error(message: str) -> None:

@@ -406,3 +406,18 @@ def test_real_sphinx_analyze_and_eval_on_the_bundled_sample(
     prediction = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))[0]
     assert "regret" in prediction["speculative_mispronunciations"]
     assert "| sphinx | 1 |" in out and "0 failed" in out
+
+
+def test_reader_leaving_early_is_not_an_error(tmp_path: Path) -> None:
+    # ~300 KB of output: far more than a pipe buffer, so the write fails once we stop reading.
+    records = json.loads((DATA / "cli_annotations.json").read_text(encoding="utf-8"))[:1] * 600
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(records), encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine", "explain", str(big)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stdout.readline().strip() == b"["
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and err == b""
