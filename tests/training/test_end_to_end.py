@@ -1,0 +1,136 @@
+"""Train -> ship -> serve, for each family, on the real code paths with tiny models on CPU.
+
+A tiny base is trained (QLoRA: NF4 base, LoRA, and the projector for whisper-llm)
+on three dev_synth examples until it reproduces their target lines, the adapter is
+exported with its manifest, loaded back through the engine's loader (which verifies
+the manifest), and greedy decoding of each training example must parse to exactly
+the target feedback.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.errors import ModelError
+from engine.feedback import parse_feedback_lines
+from tests.training.tiny_bases import build_lm, build_qwen2_audio, build_whisper
+from training.config import load_config
+from training.data import assemble, gold_examples
+
+FIXTURE = Path(__file__).resolve().parent.parent / "data" / "training_synth"
+pytestmark = pytest.mark.slow
+
+#: Optimizer steps each family needs to overfit three examples (measured: loss < 0.01).
+STEPS = {"whisper-llm": 100, "qwen2-audio": 150}
+
+
+@pytest.fixture(scope="module")
+def bases(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bases")
+    return {
+        "whisper-llm": {"model.model_dir": str(build_lm(root / "lm")),
+                        "model.encoder_dir": str(build_whisper(root / "whisper"))},
+        "qwen2-audio": {"model.model_dir": str(build_qwen2_audio(root / "qwen2_audio"))},
+    }
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return assemble(gold_examples(FIXTURE / "manifest.json")[:3])  # No Problem, a deletion, a substitution
+
+
+def tiny_config(family: str, base: dict, out: Path, **overrides):
+    values = {
+        "model.family": family, **base, "model.quantization": "nf4", "model.compute_dtype": "float32",
+        "model.device": "cpu", "model.audio_tokens": 8, "model.audio_seconds": 4, "model.max_audio_s": 5,
+        "model.gradient_checkpointing": False, "lora.r": 16, "lora.alpha": 32, "lora.dropout": 0.0,
+        "optim.lr": 1e-2, "optim.scheduler": "constant", "optim.warmup_ratio": 0.0, "optim.max_grad_norm": 5.0,
+        "optim.effective_batch": 3, "optim.micro_batch": 3, "optim.epochs": 1000, "optim.max_steps": STEPS[family],
+        "data.cache_encoded": True, "run.cpu_threads": 1, "run.save_every_steps": 0, "run.progress": False,
+        "run.output_dir": str(out), "run.name": f"tiny-{family}", "run.seed": 7,
+    }
+    return load_config(None, {**values, **overrides})
+
+
+@pytest.mark.parametrize("family", ["whisper-llm", "qwen2-audio"])
+def test_train_export_load_and_reproduce_the_targets(family, bases, dataset, tmp_path):
+    import torch
+
+    from engine.analyzers.alm.config import AlmConfig
+    from engine.analyzers.alm.loader import load_runtime
+    from engine.audio import load_audio
+    from engine.prompts import tuned_prompt
+    from training.export import export_adapter
+    from training.train import CONFIG_FILE, run_training
+
+    config = tiny_config(family, bases[family], tmp_path / "runs")
+    outcome = run_training(config, dataset=dataset)
+    assert outcome.steps == STEPS[family] and outcome.final_loss < 0.05
+    saved = json.loads((outcome.checkpoint / CONFIG_FILE).read_text())
+    assert saved == config.to_dict()
+
+    exported = export_adapter(outcome.checkpoint, out_root=tmp_path / "adapters")
+    manifest = exported.manifest
+    assert (manifest.family, manifest.name) == (family, f"tiny-{family}")
+    assert "CC BY-NC 4.0" in manifest.licence and "non-commercial" in manifest.licence
+    assert manifest.training_data["train_examples"] == 3 and manifest.training_data["by_origin"] == {"gold": 3}
+    assert all(name.endswith((".safetensors", ".json")) for name in manifest.files)
+
+    settings = AlmConfig(family=family, model_dir=Path(config.model.model_dir), adapter_dir=exported.adapter_dir,
+                         encoder_dir=Path(config.model.encoder_dir) if config.model.encoder_dir else None,
+                         quantization="nf4", compute_dtype="float32", device="cpu", allow_cpu=True)
+    loaded = load_runtime(settings)
+    assert loaded.manifest.name == manifest.name
+    torch.set_num_threads(1)
+    for example in dataset.train:
+        answer = loaded.runtime.generate(tuned_prompt(example.text), load_audio(example.audio_path).samples,
+                                         max_new_tokens=160, time_limit_s=60)
+        assert parse_feedback_lines(answer.text) == parse_feedback_lines(example.target), example.key
+
+
+def test_resume_continues_exactly_where_the_run_stopped(bases, dataset, tmp_path):
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file
+
+    from training.train import TRAINABLE_FILE, run_training
+
+    # Three examples, micro-batch 1, accumulation 2: two optimizer steps per epoch, the
+    # second made of a single micro-batch; a cosine schedule with warm-up.
+    config = tiny_config("whisper-llm", bases["whisper-llm"], tmp_path, **{
+        "model.quantization": "none", "optim.effective_batch": 2, "optim.micro_batch": 1,
+        "optim.scheduler": "cosine", "optim.warmup_ratio": 0.3, "optim.max_steps": 5, "run.save_every_steps": 3})
+    straight = run_training(config, dataset=dataset)
+    reference = load_file(str(straight.checkpoint / TRAINABLE_FILE))
+    assert sorted(p.name for p in config.run_dir.iterdir()) == ["checkpoint-3", "checkpoint-5"]
+    shutil.rmtree(straight.checkpoint)  # as if the run had died after step 3
+
+    resumed = run_training(replace_run(config, resume_from="latest"), dataset=dataset)
+    assert resumed.checkpoint.name == "checkpoint-5" and resumed.steps == 5
+    weights = load_file(str(resumed.checkpoint / TRAINABLE_FILE))
+    assert weights.keys() == reference.keys()
+    assert any("lora" in k for k in weights) and any("projector" in k for k in weights)
+    for name, tensor in reference.items():
+        torch.testing.assert_close(weights[name], tensor, rtol=1e-5, atol=1e-7, msg=name)
+
+
+def replace_run(config, **changes):
+    from dataclasses import replace
+
+    return replace(config, run=replace(config.run, **changes))
+
+
+def test_asking_for_a_gpu_without_one_is_a_clear_error(bases, dataset, tmp_path):
+    import torch
+
+    from training.train import Recipe
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    config = tiny_config("whisper-llm", bases["whisper-llm"], tmp_path, **{"model.device": "cuda"})
+    with pytest.raises(ModelError, match="no CUDA GPU.*--model.device cpu"):
+        Recipe(config, dataset=dataset).setup()
