@@ -50,6 +50,44 @@ _HELP = (
 )
 
 
+# Keyword patterns per intent (on the lower-cased question), in priority order.
+_INTENT_PATTERNS: dict[str, tuple[str, ...]] = {
+    "difference": (r"\bdifferen", r"\bvs\.?\b", r"\bversus\b", r"\bcompare"),
+    "how_to": (
+        r"\b(how|way) (do|can|should|to) (i |you )?(make|say|pronounce|produce|do)\b",
+        r"\btongue\b", r"\blips?\b", r"\bmouth\b", r"\b(fix|improve|correct)\b",
+        r"\bwhat should i do\b", r"\bhow to\b",
+    ),
+    "more": (
+        r"\bmore\b", r"\bother words\b", r"\banother\b", r"\bexamples?\b",
+        r"\bpractice words\b", r"\bminimal pairs?\b", r"\bwords? (to|for) practi",
+    ),
+    "sound_like": (
+        r"\bsounds? like\b", r"\bwhat is /", r"\bwhat'?s /", r"\bhow does .* sound\b", r"\bipa\b",
+    ),
+    "worst": (
+        r"\bworst\b", r"\bhardest\b", r"\bbiggest\b", r"\bweakest\b",
+        r"\bwhich words?\b.*\b(wrong|bad|problem)",
+    ),
+    "score": (
+        r"\bscore\b", r"\bhow (did|well) (i|did i)\b", r"\bhow did i do\b", r"\bgrade\b",
+        r"\bresult",
+    ),
+    "again": (r"\btry (it )?again\b", r"\bagain\b", r"\bretry\b", r"\bone more time\b", r"\bre-?record\b"),
+    "why": (
+        r"\bwhy\b", r"\bwrong\b", r"\bmistake", r"\berror", r"\bexplain\b", r"\bproblem\b",
+        r"\bwhat happened\b",
+    ),
+    "greeting": (r"^(hi|hello|hey|good (morning|afternoon|evening))\b",),
+    "thanks": (r"\bthanks?\b", r"\bthank you\b", r"\bcheers\b", r"\bgreat\b$"),
+}  # fmt: skip
+
+
+def _keyword_test(intent: str) -> Callable[[str, object], bool]:
+    pattern = re.compile("|".join(f"(?:{p})" for p in _INTENT_PATTERNS[intent]))
+    return lambda low, refs: pattern.search(low) is not None
+
+
 @dataclass(frozen=True)
 class _Focus:
     """What the conversation is about: a word of the take and/or a target phone."""
@@ -117,30 +155,18 @@ class RuleTutor:
         return self._default(refs)
 
     def _intents(self) -> list[tuple[Callable[[str, _Refs], bool], Callable[[_Refs], str]]]:
-        def has(*patterns: str) -> Callable[[str, _Refs], bool]:
-            return lambda low, refs: any(re.search(p, low) for p in patterns)
-
-        return [
-            (has(r"\bdifferen", r"\bvs\.?\b", r"\bversus\b", r"\bcompare"), self._difference),
-            (has(r"\b(how|way) (do|can|should|to) (i |you )?(make|say|pronounce|produce|do)\b",
-                 r"\btongue\b", r"\blips?\b", r"\bmouth\b", r"\bhow to\b"), self._how_to),
-            (has(r"\bmore\b", r"\bother words\b", r"\banother\b", r"\bexamples?\b",
-                 r"\bpractice words\b", r"\bminimal pairs?\b", r"\bwords? (to|for) practi"), self._more),
-            (has(r"\bsounds? like\b", r"\bwhat is /", r"\bwhat'?s /", r"\bhow does .* sound\b",
-                 r"\bipa\b"), self._sound_like),
-            (has(r"\bworst\b", r"\bhardest\b", r"\bbiggest\b", r"\bweakest\b",
-                 r"\bwhich words?\b.*\b(wrong|bad|problem)"), self._worst),
-            (has(r"\bscore\b", r"\bhow (did|well) (i|did i)\b", r"\bhow did i do\b", r"\bgrade\b",
-                 r"\bresult"), self._score),
-            (has(r"\btry (it )?again\b", r"\bagain\b", r"\bretry\b", r"\bone more time\b",
-                 r"\bre-?record\b"), self._again),
-            (has(r"\bwhy\b", r"\bwrong\b", r"\bmistake", r"\berror", r"\bexplain\b",
-                 r"\bproblem\b", r"\bwhat happened\b"), self._why),
-            (has(r"^(hi|hello|hey|good (morning|afternoon|evening))\b"), self._greeting),
-            (has(r"\bthanks?\b", r"\bthank you\b", r"\bcheers\b", r"\bgreat\b$"), self._thanks),
-            (lambda low, refs: bool(refs.phones), self._how_to),
-            (lambda low, refs: refs.word_index is not None, self._why),
-        ]  # fmt: skip
+        """(test, handler) in priority order: the first test that matches answers."""
+        handlers = {
+            "difference": self._difference, "how_to": self._how_to, "more": self._more,
+            "sound_like": self._sound_like, "worst": self._worst, "score": self._score,
+            "again": self._again, "why": self._why, "greeting": self._greeting,
+            "thanks": self._thanks,
+        }  # fmt: skip
+        tests = [(_keyword_test(name), handlers[name]) for name in _INTENT_PATTERNS]
+        return tests + [
+            (lambda low, refs: bool(refs.phones), self._how_to),  # "R?" alone
+            (lambda low, refs: refs.word_index is not None, self._why),  # "'three'?" alone
+        ]
 
     def _difference(self, refs: _Refs) -> str:
         phones = list(refs.phones)
@@ -389,10 +415,25 @@ def _focus_on_word(word: WordResult) -> _Focus:
         else (errors[0] if errors else None)
     )
     if phone is None:
-        return _Focus(word.index)
+        return _focus_from_text(word)
     target = phone.expected or phone.heard
     heard = phone.heard if phone.kind is PhoneKind.SUBSTITUTION and phone.heard in PHONES else None
     return _Focus(word.index, target, heard)
+
+
+_NAMED_RE = re.compile(
+    r'"([A-Z]{1,2})\*?"(?:[^"]*?replaced with (?:an? )?(?:accented )?"([A-Z]{1,2})\*?")?'
+)
+
+
+def _focus_from_text(word: WordResult) -> _Focus:
+    """Without phone results (e.g. model-written feedback), read the phones the issue names."""
+    for issue in word.issues:
+        match = _NAMED_RE.search(issue.explanation)
+        if match and match.group(1) in PHONES:
+            heard = match.group(2) if match.group(2) in PHONES else None
+            return _Focus(word.index, match.group(1), heard)
+    return _Focus(word.index)
 
 
 def _stream(

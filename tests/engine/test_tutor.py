@@ -6,7 +6,7 @@ import pytest
 
 from engine.analyzers.base import Cancelled, Tutor
 from engine.composer import Composer
-from engine.feedback import Assessment, PhoneKind, PhoneResult, Verdict, WordResult
+from engine.feedback import Assessment, Issue, PhoneKind, PhoneResult, Verdict, WordResult
 from engine.phonetics.lexicon import Lexicon
 from engine.tutor import RuleTutor
 
@@ -164,3 +164,15 @@ def test_deterministic(take):
         t.begin(take)
         answers.append([t.ask(q) for q in ("why?", "more words", "how do I make the th sound?")])
     assert answers[0] == answers[1]
+
+
+def test_model_written_feedback_without_phones_is_understood():
+    """ALM-style assessments carry only issue text: the tutor reads the phones it names."""
+    issue = Issue(
+        '"V" was replaced with "W", indicating a substitution error', "Practice /V/ vs. /W/"
+    )
+    word = WordResult(0, "very", score=30, verdict=Verdict.WRONG, issues=(issue,))
+    t = RuleTutor()
+    t.begin(Assessment("very good", (word, WordResult(1, "good")), score=50.0, engine="alm"))
+    answer = t.ask("how do I fix it?")
+    assert answer.startswith("To make /V/") and "Compared with /W/" in answer
