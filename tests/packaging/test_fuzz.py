@@ -114,7 +114,7 @@ def encoded(speech) -> dict[str, bytes]:
             ".ogg": wav_bytes(data, rate, "OGG", "VORBIS")}
 
 
-@settings(FUZZ, max_examples=15)
+@settings(FUZZ, max_examples=10)
 @given(suffix=st.sampled_from([".wav", ".flac", ".ogg"]), keep=st.floats(0.0, 0.98))
 def test_truncated_files_fail_cleanly_or_analyse_what_is_left(
         suffix, keep, encoded, shared_sphinx, tmp_path, capsys):
@@ -234,7 +234,7 @@ def test_awkward_sentences_end_cleanly(name, shared_sphinx, tmp_path, capsys):
         assert code == 4
 
 
-@FUZZ
+@settings(FUZZ, max_examples=8)
 @given(text=st.text(max_size=120))
 def test_random_unicode_sentences_end_cleanly(text, shared_sphinx, tmp_path, capsys):
     path = tmp_path / "take.wav"
