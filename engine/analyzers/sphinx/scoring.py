@@ -3,21 +3,22 @@
 Every threshold comes from ``resources/calibration/sphinx.json``, set on native
 speech (see ``bench/calibrate_sphinx.py``): a native reader is rarely flagged.
 
-Evidence is weighed per error class, because this acoustic model separates
-some confusions well (consonant-class swaps such as R/L) and others badly
-(DH/D, vowel swaps):
+Whether a word is flagged at all is the ``detector``'s call (a calibrated
+combination of all the evidence). What we then *say* is weighed per error
+class, because this acoustic model separates some confusions well
+(consonant-class swaps such as R/L) and others badly (DH/D, vowel swaps):
 
 * a **named error** (substitution, deletion, insertion) needs the error form to
-  beat the dictionary form by a class-specific margin (``gain``) *and* the
-  expected sound to fit badly where it should be (``gop`` under a class limit);
-* a phone that fits very badly but that no error form explains is **unclear**:
-  we say something is off rather than inventing what was heard.
+  beat the dictionary form by a class-specific margin (``gain``, smaller when
+  the free phone loop agrees) *and* the expected sound to fit badly where it
+  should be (``gop`` under a class limit);
+* otherwise the phone is **unclear**: we say something is off there rather
+  than inventing what was heard.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.analyzers.sphinx.aligner import Segment
+from engine.analyzers.sphinx.detector import Combiner, features, usable_variant, z_score
 from engine.analyzers.sphinx.evidence import PhoneEvidence, WordEvidence
 from engine.analyzers.sphinx.variants import Variant
 from engine.errors import AnalyzerError
@@ -46,8 +48,10 @@ class Calibration:
     min_gain_supported: dict[str, float]  # the same when the free phone loop agrees
     max_gop: dict[str, float]  # error class -> the expected phone must fit worse than this
     unclear_gop: dict[str, float]  # "vowel"/"consonant" -> a phone this bad is unclear
-    score_mid: float = -30.0  # phone gop that scores 50
-    score_scale: float = 10.0  # gop units per e-fold of the logistic
+    phone_stats: dict[str, list[float]] = field(
+        default_factory=dict
+    )  # phone -> native [median, sd] gop
+    combiner: dict[str, Any] | None = None  # detector weights; None: flag by the class rules alone
     how: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
 
@@ -133,25 +137,64 @@ def unclear_phones(word: WordEvidence, cal: Calibration) -> set[int]:
     }
 
 
-def phone_score(gop: float, cal: Calibration) -> float:
-    """0-100 from a phone's per-frame fit (logistic around the calibrated mid point)."""
-    return round(100.0 / (1.0 + math.exp(-(gop - cal.score_mid) / cal.score_scale)), 1)
+#: Phone score = SCORE_AT_MEDIAN + SCORE_PER_SD * z (clipped to 0-100), z = the phone's fit in
+#: native standard deviations from the native median for that phone: a typical native phone
+#: scores ~90, one 5 sd worse ~60, 15 sd worse 0 (chosen so few native phones reach 100).
+SCORE_AT_MEDIAN = 90.0
+SCORE_PER_SD = 6.0
+_FALLBACK_STATS = (-15.0, 15.0)
+
+
+def phone_score(phone: str, gop: float, cal: Calibration) -> float:
+    """0-100 from a phone's per-frame fit, relative to native speakers' fit for that phone."""
+    median, sd = cal.phone_stats.get(phone, _FALLBACK_STATS)
+    z = (gop - median) / max(sd, 1.0)
+    return round(min(100.0, max(0.0, SCORE_AT_MEDIAN + SCORE_PER_SD * z)), 1)
 
 
 def decide(word: WordEvidence, loop: Sequence[Segment], cal: Calibration) -> WordDecision:
     """Phone results, score and verdict of one word (``loop``: the sentence's free phone loop)."""
-    if accepts(word, loop, cal):
+    if not is_flagged(word, loop, cal):
+        phones = tuple(_phone(p, PhoneKind.CORRECT, cal) for p in word.phones)
+        verdict = Verdict.GOOD
+    elif accepts(word, loop, cal):
         assert word.variant is not None
         phones = _with_error(word, word.variant, cal)
         verdict = Verdict.WRONG
     else:
-        unclear = unclear_phones(word, cal)
+        unclear = _unclear_at(word, cal)
         phones = tuple(
             _phone(p, PhoneKind.UNCLEAR if i in unclear else PhoneKind.CORRECT, cal)
             for i, p in enumerate(word.phones)
         )
-        verdict = Verdict.NEEDS_WORK if unclear else Verdict.GOOD
+        verdict = Verdict.NEEDS_WORK
     return WordDecision(phones, word.canonical, _word_score(word, phones, verdict, cal), verdict)
+
+
+def is_flagged(word: WordEvidence, loop: Sequence[Segment], cal: Calibration) -> bool:
+    """The detector's verdict; without a combiner, the class rules (named error or unclear phone)."""
+    if cal.combiner is None:
+        return accepts(word, loop, cal) or bool(unclear_phones(word, cal))
+    return _combiner(cal).flags(features(word, loop, cal.phone_stats))
+
+
+def _combiner(cal: Calibration) -> Combiner:
+    return Combiner.from_dict(cal.combiner or {})
+
+
+def _unclear_at(word: WordEvidence, cal: Calibration) -> set[int]:
+    """Where to point when the word is flagged but no error is named: the error form's place,
+    else the phones that fit too badly, else the worst phone relative to native speech."""
+    if not word.phones:
+        return set()
+    v = usable_variant(word)
+    if v is not None:
+        return {min(v.index, len(word.phones) - 1)}
+    bad = unclear_phones(word, cal)
+    if bad:
+        return bad
+    zs = [z_score(p.phone, p.gop, cal.phone_stats) for p in word.phones]
+    return {zs.index(min(zs))}
 
 
 def _phone(
@@ -164,7 +207,7 @@ def _phone(
         kind=kind,
         start_s=p.start * FRAME_S,
         end_s=p.end * FRAME_S,
-        score=phone_score(p.gop, cal),
+        score=phone_score(p.phone, p.gop, cal),
     )
 
 
@@ -212,6 +255,9 @@ def _word_score(
 ) -> float:
     """Frame-weighted mean of the canonical phones' scores, capped by the verdict."""
     frames = sum(max(1, p.end - p.start) for p in word.phones) or 1
-    mean = sum(phone_score(p.gop, cal) * max(1, p.end - p.start) for p in word.phones) / frames
-    cap = {Verdict.GOOD: 100.0, Verdict.NEEDS_WORK: 70.0, Verdict.WRONG: 45.0}[verdict]
+    mean = (
+        sum(phone_score(p.phone, p.gop, cal) * max(1, p.end - p.start) for p in word.phones)
+        / frames
+    )
+    cap = {Verdict.GOOD: 100.0, Verdict.NEEDS_WORK: 80.0, Verdict.WRONG: 70.0}[verdict]
     return round(min(mean, cap), 1)
