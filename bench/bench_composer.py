@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     shown = " ".join(argv if argv is not None else sys.argv[1:])
     print(f"command: .venv/bin/python -m bench.bench_composer {shown}".rstrip())
     print(f"records: {len(records)} from {args.data}")
-    print(f"composer cold start (lexicon + practice index + data): {cold_s:.2f} s")
+    print(f"composer cold start (imports + practice index + articulation data): {cold_s:.2f} s")
     for label, variant in (("detailed", composer), ("brief", composer.with_detail(False))):
         start = time.perf_counter()
         report, scores = _score(variant, records)

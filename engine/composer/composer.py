@@ -98,12 +98,9 @@ class Composer:
 
     @classmethod
     def from_resources(cls, *, detail: bool = True) -> Composer:
-        from engine.phonetics.lexicon import Lexicon
-
+        """A composer over ``resources/phonetics`` (common words with their cmudict phones)."""
         words = read_word_list(resource("phonetics", "common_words.txt"))
-        return cls(
-            PracticeIndex(words, Lexicon.default().variants), load_articulation(), detail=detail
-        )
+        return cls(PracticeIndex(words), load_articulation(), detail=detail)
 
     def with_detail(self, detail: bool) -> Composer:
         """The same data with the other wording (shares the loaded index)."""

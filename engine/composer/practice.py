@@ -25,7 +25,7 @@ _MAX_PRACTICE_PHONES = 6  # longer words are harder to practise with
 _KEEP = 200  # results kept per search (a tutor asking for "more words" pages through them)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PracticeWord:
     """A common word and its main pronunciation (ARPAbet, no stress)."""
 
@@ -57,44 +57,59 @@ def position_of(index: int, length: int) -> str:
     return "final" if index == length - 1 else "medial"
 
 
-def read_word_list(path: Path) -> list[str]:
-    """Words of a frequency list, one per line, most frequent first.
+def read_word_list(path: Path) -> list[tuple[str, Phones]]:
+    """(word, main pronunciation) of a frequency list, most frequent first.
+
+    One ``word PH ON ES`` line per word, as ``build_common_words.py`` writes it.
 
     Raises:
-        SayWellError: the bundled list is missing or unreadable.
+        SayWellError: the bundled list is missing, unreadable or has a line without phones.
     """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise SayWellError(f"Cannot read the common-word list {path}: {err}") from err
-    return [w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")]
+    entries = []
+    for number, line in enumerate(text.splitlines(), 1):
+        parts = line.split()
+        if not parts or line.startswith("#"):
+            continue
+        if len(parts) < 2:
+            raise SayWellError(f"{path}, line {number}: expected 'word PH ON ES', got {line!r}.")
+        entries.append((parts[0].lower(), tuple(parts[1:])))
+    return entries
 
 
 class PracticeIndex:
     """Finds practice words and minimal pairs among common words.
 
-    ``pronounce`` maps a word to its dictionary pronunciations (e.g.
-    ``Lexicon.variants``); words it does not know are skipped.
+    ``entries`` are (word, main pronunciation) pairs, most frequent first; a
+    repeated word keeps its first entry.
     """
 
-    def __init__(
-        self, words: Iterable[str], pronounce: Callable[[str], Sequence[Sequence[str]]]
-    ) -> None:
+    def __init__(self, entries: Iterable[tuple[str, Sequence[str]]]) -> None:
         self._words: list[PracticeWord] = []
         self._by_phones: dict[Phones, PracticeWord] = {}
         self._rank: dict[str, int] = {}
         self._with_phone: dict[str, list[PracticeWord]] = {}  # phone -> words with it, by rank
         self._cache: dict[tuple, list] = {}  # searches are pure: remember their ranked results
-        for word in words:
-            variants = pronounce(word)
-            if not variants or word in self._rank:
+        for word, phones in entries:
+            if not phones or word in self._rank:
                 continue
-            entry = PracticeWord(word, tuple(variants[0]), len(self._words))
+            entry = PracticeWord(word, tuple(phones), len(self._words))
             self._words.append(entry)
             self._rank[word] = entry.rank
             self._by_phones.setdefault(entry.phones, entry)  # most frequent homophone wins
             for phone in dict.fromkeys(entry.phones):
                 self._with_phone.setdefault(phone, []).append(entry)
+
+    @classmethod
+    def from_words(
+        cls, words: Iterable[str], pronounce: Callable[[str], Sequence[Sequence[str]]]
+    ) -> PracticeIndex:
+        """Index ``words`` (most frequent first) with their first pronunciation from
+        ``pronounce`` (e.g. ``Lexicon.variants``); words it does not know are skipped."""
+        return cls((w, v[0]) for w in words for v in (pronounce(w),) if v)
 
     def __len__(self) -> int:
         return len(self._words)

@@ -1,5 +1,8 @@
 """Derive ``common_words.txt`` (most frequent first) from pocketsphinx's bundled models.
 
+Each line is ``word PH ON ES``: the word and its main cmudict pronunciation, so
+the composer builds its practice index without a dictionary lookup per word.
+
 Why this source: it ships with pocketsphinx (already a core dependency, so no new
 package and no download), its unigram probabilities come from a large general
 English corpus, and cmudict tells us the word is pronounceable. Rank = line number.
@@ -7,8 +10,9 @@ Kept: lower-case alphabetic words (no apostrophes or abbreviations; one- and two
 entries only when they are real words) that cmudict lists, minus a short list of slurs and
 profanity a tutor should not suggest as practice words.
 
-Run (writes next to this file, deterministic):
-    .venv/bin/python resources/phonetics/build_common_words.py
+Run from the repository root (writes next to this file, deterministic):
+    .venv/bin/python -m resources.phonetics.build_common_words
+or  PYTHONPATH=. .venv/bin/python resources/phonetics/build_common_words.py
 """
 
 from __future__ import annotations
@@ -64,9 +68,10 @@ def _unigrams(lm_path: str) -> list[tuple[float, str]]:
 
 
 def main() -> None:
+    from engine.phonetics.lexicon import Lexicon
+
+    lexicon = Lexicon.default()  # the same cmudict the engine uses: main variant = variants[0]
     model = pocketsphinx.get_model_path()
-    with open(os.path.join(model, "en-us", "cmudict-en-us.dict"), encoding="utf-8") as f:
-        cmudict = {line.split(maxsplit=1)[0] for line in f if line.strip()}
     ok = re.compile(r"^[a-z]{3,}$|^[ai]$")
     ranked = sorted(
         _unigrams(os.path.join(model, "en-us", "en-us.lm.bin")), key=lambda t: (-t[0], t[1])
@@ -74,11 +79,12 @@ def main() -> None:
     words = [
         w
         for _, w in ranked
-        if (ok.match(w) or w in _TWO_LETTER_WORDS) and w in cmudict and w not in _BLOCKED
+        if (ok.match(w) or w in _TWO_LETTER_WORDS) and w in lexicon and w not in _BLOCKED
     ][:TOP_N]
+    lines = [f"{w} {' '.join(lexicon.variants(w)[0])}" for w in words]
     target = Path(__file__).with_name("common_words.txt")
-    target.write_text("\n".join(words) + "\n", encoding="utf-8")
-    print(f"wrote {len(words)} words to {target}")
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {len(lines)} words to {target}")
 
 
 if __name__ == "__main__":

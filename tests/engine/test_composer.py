@@ -183,7 +183,7 @@ def test_brief_wording_drops_the_articulation_detail(composer):
 
 
 def test_practice_index_prefers_common_words():
-    index = PracticeIndex(
+    index = PracticeIndex.from_words(
         ["zebra", "the", "this", "dis", "day", "they"], Lexicon.default().variants
     )
     (pair,) = index.minimal_pairs("DH", "D")
@@ -208,3 +208,14 @@ def test_every_phone_gets_feedback_for_each_error_kind(composer):
             issue = composer.issue_for("frame", PhoneResult(symbol, heard, kind), word, position=1)
             assert f'"{symbol}"' in issue.explanation and f"/{symbol}/" in issue.suggestion
             assert _assert_real_pronunciations(issue.suggestion, learner_word="frame")
+
+
+def test_bundled_common_words_match_the_lexicon():
+    """The shipped list stays in step with the dictionary: each line is a word's main variant."""
+    from engine.composer.practice import read_word_list
+    from engine.paths import resource
+
+    entries = read_word_list(resource("phonetics", "common_words.txt"))
+    lexicon = Lexicon.default()
+    assert len(entries) == 20000 and entries[0] == ("the", ("DH", "AH"))
+    assert all(lexicon.variants(word)[0] == phones for word, phones in entries)
