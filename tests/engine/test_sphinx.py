@@ -156,3 +156,33 @@ def test_text_far_longer_than_the_take_is_an_analyzer_error(analyzer: SphinxAnal
     short = AudioClip(clip.samples[: clip.sample_rate_hz // 2], clip.sample_rate_hz)
     with pytest.raises(AnalyzerError, match="recording"):
         analyzer.analyze(short, " ".join(["extraordinary"] * 40))
+
+
+def test_error_forms_cover_the_common_l2_confusions() -> None:
+    from engine.analyzers.sphinx.variants import word_variants
+
+    base = ("R", "IH", "G", "R", "EH", "T")
+    forms = {
+        (v.kind, v.index, v.heard): v for v in word_variants("regret", base, frozenset({base}))
+    }
+    assert forms[("substitution", 0, "L")].phones == ("L", "IH", "G", "R", "EH", "T")
+    assert forms[("deletion", 5, None)].phones == base[:-1]  # final consonant dropped
+    assert forms[("insertion", 6, "AH")].phones == (
+        *base,
+        "AH",
+    )  # epenthetic vowel after the final T
+    assert forms[("substitution", 1, "IY")].error_class == "vowel"
+    assert forms[("substitution", 0, "L")].error_class == "consonant"
+    # A dictionary form is never offered as an error.
+    assert all(v.phones != base for v in forms.values())
+
+
+def test_missing_or_malformed_calibration_is_an_analyzer_error(tmp_path: Path) -> None:
+    from engine.analyzers.sphinx import Calibration
+
+    with pytest.raises(AnalyzerError, match="calibration"):
+        Calibration.load(tmp_path / "absent.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"min_gain": 1}', encoding="utf-8")
+    with pytest.raises(AnalyzerError, match="calibration"):
+        Calibration.load(bad)
