@@ -127,7 +127,7 @@ class ScriptedRuntime:
         self.prompts: list[object] = []
 
     def generate(self, prompt: object, audio: np.ndarray, *, max_new_tokens: int, time_limit_s: float,
-                 on_token: object = None, should_cancel: object = None) -> object:
+                 on_token: object = None, should_cancel: object = None, give_up: object = None) -> object:
         from engine.analyzers.alm.families.base import Generation, StopReason
 
         self.prompts.append(prompt)

@@ -121,3 +121,12 @@ def test_audio_longer_than_the_model_hears_is_noted(clip):
     result = alm.analyze(clip, SENTENCE)  # a 2 s clip
     assert any("heard only the first 1 s of this 2 s recording" in n for n in result.notes)
     assert not any("heard only" in n for n in analyzer(GOOD).analyze(clip, SENTENCE).notes)
+
+
+def test_off_format_gives_up_only_on_answers_that_are_not_feedback():
+    from engine.analyzers.alm.analyzer import off_format
+
+    assert off_format("Sure, I would be happy to help you with the pronunciation of this sentence")
+    assert not off_format("word: think issue: TH as S. suggestion: bite")
+    assert not off_format("Here you go:\nword: thi")  # a line is on its way
+    assert not off_format("No Problem")

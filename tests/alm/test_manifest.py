@@ -122,6 +122,7 @@ def test_whisper_llm_adapters_must_list_the_projector(adapter: Path, base_dir: P
     ({"prompt_version": 99}, "prompt version 99"),
     ({"base_fingerprint": "sha256:0000000000000000"}, "trained on Tiny-Qwen"),
     ({"manifest_version": 7}, "manifest_version 7"),
+    ({"prompt_style": "poetic"}, "prompt style 'poetic'"),
 ])
 def test_mismatches_are_refused_with_the_reason(adapter: Path, base_dir: Path, change: dict, message: str):
     _edit_manifest(adapter, **change)

@@ -81,3 +81,17 @@ def test_random_model_output_falls_back_to_the_cpu_result(runtime, clip):
     assert result.engine == "sphinx" and result.words == hand_assessment().words
     assert any("could not be read" in note for note in result.notes)
     assert analyzer.last_raw_output  # the model did produce text; it just was not feedback
+
+
+def test_give_up_stops_an_off_format_answer_after_64_tokens(runtime, clip):
+    seen: list[str] = []
+
+    def give_up(text: str) -> bool:
+        seen.append(text)
+        return True
+
+    generation = runtime.generate(tuned_prompt(SENTENCE), clip.samples, max_new_tokens=200, time_limit_s=60,
+                                  give_up=give_up)
+    # the seeded random models do not end their turn within 64 tokens
+    assert generation.stop_reason is StopReason.OFF_FORMAT and generation.new_tokens == 64
+    assert len(seen) == 1 and seen[0].strip() == generation.text

@@ -77,7 +77,7 @@ def test_no_gpu_means_cpu_unless_allowed(adapters: dict):
     assert choice.name == "alm" and "as configured" in choice.reason
 
 
-def test_settings_dicts_and_cli_options_build_configs(adapters: dict, tiny_dir: Path):
+def test_settings_dicts_and_cli_options_build_configs(adapters: dict, tiny_dir: Path, tmp_path: Path):
     config: AlmConfig = adapters["qwen2-audio"]["config"]
     settings = {"family": "qwen2-audio", "model_dir": str(config.model_dir),
                 "adapter_dir": str(config.adapter_dir), "allow_cpu": True}
@@ -85,6 +85,13 @@ def test_settings_dicts_and_cli_options_build_configs(adapters: dict, tiny_dir: 
     assert config_from_options(model_dir=tiny_dir / "qwen2_audio").family == "qwen2-audio"
     inferred = config_from_options(model_dir=tiny_dir / "lm_qwen2", encoder_dir=tiny_dir / "whisper")
     assert inferred.family == "whisper-llm"
+    one_folder = tmp_path / "whisper_llm"
+    one_folder.mkdir()
+    (one_folder / "lm").symlink_to(tiny_dir / "lm_qwen2")
+    (one_folder / "encoder").symlink_to(tiny_dir / "whisper")
+    combined = config_from_options(model_dir=one_folder)
+    assert (combined.family, combined.model_dir, combined.encoder_dir) == (
+        "whisper-llm", one_folder / "lm", one_folder / "encoder")
     with pytest.raises(ModelError, match="encoder_dir"):
         config_from_options(model_dir=tiny_dir / "lm_qwen2")
     with pytest.raises(ModelError, match="--model-dir"):

@@ -61,7 +61,7 @@ class AlmAnalyzer:
         try:
             generation = self.runtime.generate(
                 self._prompt(text, cpu), clip.samples, max_new_tokens=self.max_new_tokens,
-                time_limit_s=self.time_limit_s, should_cancel=should_cancel)
+                time_limit_s=self.time_limit_s, should_cancel=should_cancel, give_up=off_format)
         except (Cancelled, SayWellError):
             raise
         except Exception as err:  # noqa: BLE001 - CUDA out of memory, a driver error: the take still gets a result
@@ -122,6 +122,13 @@ class AlmAnalyzer:
         if cpu is None:
             raise AnalyzerError(f"{why}, and no CPU analyzer is configured to fall back on.")
         return cpu.with_notes(*self.load_notes, f"{why}; showing the CPU analyzer's result instead.")
+
+
+def off_format(text: str) -> bool:
+    """True when an answer already 64+ tokens long has no feedback line and is not starting one:
+    generation stops there and the take falls back to the CPU result at once, instead of
+    after ``max_new_tokens`` of rambling."""
+    return not parse_feedback_lines(text).ok and "word:" not in text.lower()
 
 
 def _sentence_words(text: str) -> list[str]:

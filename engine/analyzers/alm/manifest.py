@@ -24,7 +24,7 @@ from typing import Any
 
 from engine.errors import ModelError
 from engine.feedback import SCHEMA_VERSION
-from engine.prompts import PROMPT_VERSION
+from engine.prompts import PROMPT_VERSION, PromptStyle
 
 MANIFEST_FILE = "saywell_adapter.json"
 MANIFEST_VERSION = 1
@@ -241,6 +241,10 @@ def _check_match(manifest: AdapterManifest, family: str, model_dir: Path, encode
     if manifest.family != family:
         raise ModelError(f"The adapter {manifest.name!r} is for the {manifest.family} family, "
                          f"but the configured model is {family}.")
+    styles = [s.value for s in PromptStyle]
+    if manifest.prompt_style not in styles:
+        raise ModelError(f"The adapter {manifest.name!r} names prompt style {manifest.prompt_style!r}; "
+                         f"SayWell knows {', '.join(styles)}.")
     if manifest.schema_version != SCHEMA_VERSION:
         raise ModelError(f"The adapter {manifest.name!r} was trained for feedback schema "
                          f"{manifest.schema_version}; this SayWell uses {SCHEMA_VERSION}.")

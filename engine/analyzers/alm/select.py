@@ -18,6 +18,8 @@ from engine.analyzers.base import EngineChoice, ProgressCallback
 from engine.errors import ModelError
 
 CPU, ALM = "sphinx", "alm"
+#: Sub-folders of a one-folder whisper-llm model.
+WHISPER_LLM_LM, WHISPER_LLM_ENCODER = "lm", "encoder"
 
 
 def choose_engine(settings: AlmConfig | Mapping[str, Any] | None, *,
@@ -85,10 +87,19 @@ def infer_family(model_dir: Path) -> str:
 
 
 def config_from_options(model_dir: Path | str | None = None, **options: Any) -> AlmConfig:
-    """An AlmConfig from CLI-style options; the family is read from the model folder when not given."""
+    """An AlmConfig from CLI-style options; the family is read from the model folder when not given.
+
+    A whisper-llm model can be one folder holding ``lm/`` (the causal LM) and ``encoder/``
+    (the Whisper checkpoint), so that a single ``--model-dir`` is enough.
+    """
     if model_dir is None:
         raise ModelError("The ALM engine needs a local model folder (--model-dir DIR).")
-    options.setdefault("family", infer_family(Path(model_dir)))
+    model_dir = Path(model_dir)
+    if not (model_dir / "config.json").exists() and (model_dir / WHISPER_LLM_LM).is_dir():
+        options.setdefault("family", WHISPER_LLM)
+        options.setdefault("encoder_dir", model_dir / WHISPER_LLM_ENCODER)
+        model_dir = model_dir / WHISPER_LLM_LM
+    options.setdefault("family", infer_family(model_dir))
     return AlmConfig.from_mapping({"model_dir": model_dir, **options})
 
 
@@ -120,7 +131,9 @@ def create_engine(config: AlmConfig, *, cpu_analyzer: Any = "auto", progress: Pr
 
         cpu_analyzer = SphinxAnalyzer()
     label = loaded.manifest.name if loaded.manifest else "base"
-    analyzer = AlmAnalyzer(loaded.runtime, cpu_analyzer=cpu_analyzer, style=config.prompt_style,
+    # An adapter answers best to the prompt it was trained on; an untuned base takes the configured one.
+    style = loaded.manifest.prompt_style if loaded.manifest else config.prompt_style
+    analyzer = AlmAnalyzer(loaded.runtime, cpu_analyzer=cpu_analyzer, style=style,
                            max_new_tokens=config.max_new_tokens, time_limit_s=config.time_limit_s,
                            label=label, notes=loaded.notes)
     tutor = AlmTutor(loaded.runtime, max_new_tokens=config.chat_max_new_tokens,

@@ -37,6 +37,7 @@ class StopReason(str, Enum):
     MAX_TOKENS = "max_tokens"
     TIME = "time"
     CANCELLED = "cancelled"
+    OFF_FORMAT = "off_format"  # the caller's give_up check: the answer is not going anywhere
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,17 @@ class Generation:
 
 
 class LimitCriteria(StoppingCriteria):
-    """Stops on the caller's cancel check or a wall-clock deadline, remembering which."""
+    """Stops on the caller's cancel check, a wall-clock deadline, or a ``give_up`` verdict on
+    the text so far (checked every ``check_every`` tokens once ``give_up_after`` are out),
+    remembering which."""
 
-    def __init__(self, time_limit_s: float, should_cancel: Callable[[], bool] | None) -> None:
+    def __init__(self, time_limit_s: float, should_cancel: Callable[[], bool] | None, *,
+                 give_up: Callable[[str], bool] | None = None, decode: Callable[[list[int]], str] | None = None,
+                 prompt_len: int = 0, give_up_after: int = 64, check_every: int = 16) -> None:
         self.deadline = time.monotonic() + time_limit_s
         self.should_cancel = should_cancel
+        self.give_up, self.decode, self.prompt_len = give_up, decode, prompt_len
+        self.give_up_after, self.check_every = give_up_after, check_every
         self.reason: StopReason | None = None
 
     def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
@@ -62,8 +69,16 @@ class LimitCriteria(StoppingCriteria):
             self.reason = StopReason.CANCELLED
         elif time.monotonic() > self.deadline:
             self.reason = StopReason.TIME
+        elif self._gives_up(input_ids):
+            self.reason = StopReason.OFF_FORMAT
         stop = self.reason is not None
         return torch.full((input_ids.shape[0],), stop, dtype=torch.bool, device=input_ids.device)
+
+    def _gives_up(self, input_ids: torch.LongTensor) -> bool:
+        new = input_ids.shape[1] - self.prompt_len
+        if self.give_up is None or self.decode is None or new < self.give_up_after or new % self.check_every:
+            return False
+        return self.give_up(self.decode(input_ids[0, self.prompt_len:].tolist()))
 
 
 class CallbackStreamer(TextStreamer):
@@ -132,11 +147,14 @@ class AlmRuntime(ABC):
         time_limit_s: float,
         on_token: Callable[[str], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        give_up: Callable[[str], bool] | None = None,
     ) -> Generation:
-        """Greedy answer to ``prompt``; stops at end of turn, the token or time limit, or cancel."""
+        """Greedy answer to ``prompt``; stops at end of turn, the token or time limit, cancel,
+        or when ``give_up(text so far)`` says the answer is off track (checked from 64 tokens on)."""
         started = time.monotonic()
         inputs = self.encode(prompt, audio)
-        limit = LimitCriteria(time_limit_s, should_cancel)
+        limit = LimitCriteria(time_limit_s, should_cancel, give_up=give_up, prompt_len=self._prompt_len(inputs),
+                              decode=lambda ids: self.tokenizer.decode(ids, skip_special_tokens=True))
         streamer = CallbackStreamer(self.tokenizer, on_token) if on_token else None
         with torch.inference_mode():
             new_ids = self._generate_new_ids(
@@ -151,6 +169,10 @@ class AlmRuntime(ABC):
         text = self.tokenizer.decode(new_ids, skip_special_tokens=True).strip()
         reason = limit.reason or self._natural_stop(new_ids, max_new_tokens)
         return Generation(text, len(new_ids), reason, time.monotonic() - started)
+
+    def _prompt_len(self, inputs: Batch) -> int:
+        """How many leading ids of the sequences ``generate`` hands to stopping criteria are prompt."""
+        return int(inputs["input_ids"].shape[1])
 
     @abstractmethod
     def _generate_new_ids(self, inputs: Batch, **generate_kwargs: Any) -> list[int]:

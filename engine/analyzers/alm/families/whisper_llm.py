@@ -175,6 +175,9 @@ class WhisperLlmRuntime(AlmRuntime):
             return full[len(prompt_text):]
         return answer + (self.tokenizer.eos_token or "")
 
+    def _prompt_len(self, inputs: Batch) -> int:
+        return 0  # generating from embeddings: the sequences hold only new tokens
+
     def _generate_new_ids(self, inputs: Batch, **generate_kwargs: Any) -> list[int]:
         return self.model.generate(**inputs, **generate_kwargs)[0].tolist()
 
