@@ -13,6 +13,7 @@ ARPAbet; IPA is added where the sound is named in the advice.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -224,9 +225,7 @@ class Composer:
         a = str(e.expected)
         where = position_of(e.index, len(canonical))
         context = _neighbours(canonical, e.index, e.index + 1)
-        words = self.practice.practice_words(
-            a, position=where, context=context, exclude=[word], limit=2
-        )
+        words = self._practice(a, word, 2, position=where, context=context)
         explanation = f'"{a}" was deleted, indicating a deletion error'
         suggestion = (
             f'Ensure the /{a}/ sound is pronounced {_WHERE[where]} "{word.upper()}" '
@@ -245,14 +244,12 @@ class Composer:
             place = f"after /{before}/ at the end" if before else f"before /{after}/ at the start"
         explanation = f'An extra "{b}" was added, indicating an addition error'
         suggestion = f'Avoid adding /{b}/ {place}; practice saying "{word.upper()}" as /{" ".join(canonical)}/'
-        if self.detail and before and after:
-            cluster = self.practice.practice_words(
-                after, context=(before, ""), exclude=[word], limit=2
-            )
-            if cluster:
-                suggestion += f", and words with the same /{before} {after}/ cluster like " + _join(
-                    cluster
-                )
+        if self.detail:
+            suggestion += f": {_transition(b, before, after)}"
+            if before and after:
+                cluster = self._practice(after, word, 2, context=(before, ""))
+                if cluster:
+                    suggestion += f", as in {_join(cluster)}"
         return explanation, suggestion
 
     def _unclear(self, word: str, e: PhoneError, canonical: Phones) -> tuple[str, str]:
@@ -269,17 +266,20 @@ class Composer:
             )
             lead = f"Focus on a clear /{a}/ sound"
         context = (_neighbours(canonical, e.index, e.index + 1)[0], "")
-        words = self.practice.practice_words(
-            a, position=where, context=context, exclude=[word], limit=2
-        )
+        words = self._practice(a, word, 2, position=where, context=context)
         suggestion = lead + (f" with words like {_join(words)}" if words else "")
         if self.detail:
             suggestion += f". {self._tip_sentence(a)}"
         return explanation, suggestion
 
     def _example(self, phone: str, where: str, word: str) -> str:
-        found = self.practice.practice_words(phone, position=where, exclude=[word], limit=1)
+        found = self._practice(phone, word, 1, position=where)
         return found[0].display() if found else f'"{get_phone(phone).example.upper()}"'
+
+    def _practice(self, phone: str, word: str, limit: int, **where: Any) -> list[PracticeWord]:
+        """Practice words for ``phone``, never the learner's word or a form of it."""
+        found = self.practice.practice_words(phone, exclude=[word], limit=limit + 8, **where)
+        return [w for w in found if not _related(w.word, word)][:limit]
 
     def _name(self, phone: str) -> str:
         """``/DH/``, with its IPA in the detailed wording: ``/DH/ (ð)``."""
@@ -295,6 +295,23 @@ def _neighbours(canonical: Phones, before_end: int, after_start: int) -> tuple[s
     before = canonical[before_end - 1] if before_end > 0 else ""
     after = canonical[after_start] if after_start < len(canonical) else ""
     return before, after
+
+
+def _related(a: str, b: str) -> bool:
+    """True for forms of one word ("wounds"/"wounded", "other"/"another"): poor practice words."""
+    short, long = sorted((a.lower(), b.lower()), key=len)
+    prefix = len(os.path.commonprefix([short, long]))
+    return prefix >= 5 or (len(short) >= 4 and short in long)
+
+
+def _transition(added: str, before: str, after: str) -> str:
+    """How to join the neighbours without the added sound."""
+    if before and after:
+        return f"go straight from /{before}/ to /{after}/ with nothing in between"
+    if before:
+        extra = "a vowel" if get_phone(added).vowel else f"a /{added}/"
+        return f"end cleanly on /{before}/, without releasing {extra} after it"
+    return f"start directly with /{after}/"
 
 
 def _join(words: Sequence[PracticeWord]) -> str:

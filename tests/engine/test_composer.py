@@ -219,3 +219,22 @@ def test_bundled_common_words_match_the_lexicon():
     lexicon = Lexicon.default()
     assert len(entries) == 20000 and entries[0] == ("the", ("DH", "AH"))
     assert all(lexicon.variants(word)[0] == phones for word, phones in entries)
+
+
+def test_practice_words_are_not_forms_of_the_learners_word(composer):
+    feedback = composer.feedback_from_annotation(
+        {"wounded": ["W", "UW", "N, sil, d", "D", "IH", "D"]}
+    )
+    words = [w for w, _ in _quoted_words(feedback["wounded"][0]["suggestion"]) if w != "wounded"]
+    assert words and not any(w.startswith("wound") for w in words)
+
+
+def test_insertion_says_how_to_join_the_neighbours(composer):
+    feedback = composer.feedback_from_annotation(
+        {
+            "sleep": ["sil, AH, a", "S", "L", "IY", "P"],
+            "oozing": ["UW", "Z", "IH", "NG", "sil, G, a"],
+        }
+    )
+    assert feedback["sleep"][0]["suggestion"].endswith("start directly with /S/")
+    assert "end cleanly on /NG/, without releasing a /G/" in feedback["oozing"][0]["suggestion"]
