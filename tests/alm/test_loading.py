@@ -116,3 +116,14 @@ def test_whisper_llm_works_with_an_lm_that_has_no_chat_template(tiny_dir: Path):
     batch = runtime.encode(tuned_prompt(SENTENCE), make_clip().samples, answer="No Problem")
     assert int(batch["audio_mask"].sum()) == 300  # the paper's 12 s -> 300 tokens by default
     assert runtime.tokenizer.decode(batch["labels"][batch["labels"] >= 0]).startswith("No Problem<|im_end|>")
+
+
+def test_int8_loads_the_lm_in_8_bit(tiny_dir: Path):
+    import bitsandbytes as bnb
+
+    config = AlmConfig(family="whisper-llm", model_dir=tiny_dir / "lm_qwen2", encoder_dir=tiny_dir / "whisper",
+                       quantization="int8", device="cpu")
+    runtime = load_runtime(config).runtime
+    assert isinstance(runtime.model.lm.model.layers[0].mlp.up_proj, bnb.nn.Linear8bitLt)
+    generation = runtime.generate(tuned_prompt(SENTENCE), make_clip().samples, max_new_tokens=2, time_limit_s=30)
+    assert generation.new_tokens >= 1

@@ -168,6 +168,8 @@ def model_kwargs(config: AlmConfig, device: str, torch: Any, skip_modules: list[
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=dtype, llm_int8_skip_modules=skip_modules)
     elif config.quantization == "int8":
+        # LLM.int8 multiplies in float16 (bitsandbytes casts bf16 inputs anyway)
+        kwargs["dtype"] = torch.float16
         kwargs["quantization_config"] = BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=skip_modules)
     return kwargs
 
