@@ -31,6 +31,10 @@ from engine.prompts import Prompt, PromptStyle, build_prompt
 PREVIEW_CHARS = 80
 
 
+class _Unusable(Exception):
+    """The model's answer cannot be used; the message says why (shown in the fallback note)."""
+
+
 class AlmAnalyzer:
     """Assess a take with an audio-language model.
 
@@ -59,24 +63,33 @@ class AlmAnalyzer:
         words = [w.text for w in cpu.words] if cpu is not None else _sentence_words(text)
         report(0.4, "Listening with the audio-language model")
         try:
-            generation = self.runtime.generate(
-                self._prompt(text, cpu), clip.samples, max_new_tokens=self.max_new_tokens,
-                time_limit_s=self.time_limit_s, should_cancel=should_cancel, give_up=off_format)
-        except (Cancelled, SayWellError):
-            raise
-        except Exception as err:  # noqa: BLE001 - CUDA out of memory, a driver error: the take still gets a result
-            return self._fallback(cpu, f"The audio-language model failed ({type(err).__name__}: {err})")
-        if generation.stop_reason.value == "cancelled":
-            raise Cancelled("Analysis cancelled.")
-        self.last_raw_output = generation.text
-        report(0.9, "Reading the model's answer")
-        parsed = parse_feedback_lines(generation.text)
-        if not parsed.ok:
-            preview = " ".join(generation.text.split())[:PREVIEW_CHARS] or "(empty)"
-            return self._fallback(cpu, f"The audio-language model's answer could not be read ({preview!r})")
+            generation, parsed = self._ask_model(clip, text, cpu, should_cancel)
+        except _Unusable as why:
+            return self._fallback(cpu, str(why))
         result = self._assessment(text, words, parsed, cpu, clip)
         report(1.0, "Done")
         return result.with_notes(*self._notes(parsed, result, generation, clip))
+
+    def _ask_model(self, clip: AudioClip, text: str, cpu: Assessment | None,
+                   should_cancel: Callable[[], bool] | None) -> tuple[Any, ParsedFeedback]:
+        """Generate and parse; raise ``_Unusable`` (why) when the answer cannot be used."""
+        prompt = self._prompt(text, cpu)
+        try:
+            generation = self.runtime.generate(
+                prompt, clip.samples, max_new_tokens=self.max_new_tokens, time_limit_s=self.time_limit_s,
+                should_cancel=should_cancel, give_up=off_format)
+        except (Cancelled, SayWellError):
+            raise
+        except Exception as err:  # CUDA out of memory, a driver error: the take still gets a result
+            raise _Unusable(f"The audio-language model failed ({type(err).__name__}: {err})") from err
+        if generation.stop_reason.value == "cancelled":
+            raise Cancelled("Analysis cancelled.")
+        self.last_raw_output = generation.text
+        parsed = parse_feedback_lines(generation.text)
+        if not parsed.ok:
+            preview = " ".join(generation.text.split())[:PREVIEW_CHARS] or "(empty)"
+            raise _Unusable(f"The audio-language model's answer could not be read ({preview!r})")
+        return generation, parsed
 
     # -- steps --------------------------------------------------------------------------
     def _cpu_assessment(self, clip: AudioClip, text: str, report: ProgressCallback,
