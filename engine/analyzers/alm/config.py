@@ -97,11 +97,3 @@ def _check_choice(name: str, value: object, accepted: tuple[str, ...]) -> None:
 
 def _choice_message(name: str, value: object, accepted: Any) -> str:
     return f"{name} {value!r} is not supported; use one of: {', '.join(accepted)}."
-
-
-@dataclass(frozen=True)
-class GenerationLimits:
-    """Greedy decoding limits for one generation."""
-
-    max_new_tokens: int = 512
-    time_limit_s: float = 120.0
