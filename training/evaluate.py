@@ -115,6 +115,65 @@ def ordered(items: Iterable[EvalItem]) -> list[EvalItem]:
     return sorted(items, key=lambda i: (i.key, i.text))
 
 
+def load_items(
+    manifest: str | Path, *, audio_root: str | Path | None = None, allow_missing: bool = False
+) -> tuple[list[EvalItem], list[str]]:
+    """The manifest's items in the fixed order, and notes about what was skipped.
+
+    Raises:
+        FormatError: the manifest is malformed (``engine.manifest`` names the record and field).
+        AudioError: audio is missing and ``allow_missing`` is False (counts and examples given).
+    """
+    from engine.errors import AudioError
+    from engine.manifest import load_manifest, missing_audio
+
+    records = load_manifest(manifest, audio_root=audio_root)
+    report = missing_audio(records)
+    notes = []
+    if report.count:
+        if not allow_missing:
+            raise AudioError(report.message() + " Pass --audio-root (your L2-ARCTIC folder) or --allow-missing-audio.")
+        notes.append(report.message() + ": skipped.")
+    skipped = {r.index for r in report.missing}
+    items = [
+        item_from_record(str(r.fields.get("audio_path", r.audio_path)), Path(r.audio_path), r.fields)
+        for r in records
+        if r.index not in skipped
+    ]
+    return ordered(items), notes
+
+
+def run_with_progress(backend: Backend, items: Sequence[EvalItem]) -> list[ScoredItem]:
+    """``run_backend`` with a progress bar showing the running word-level F1."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(items), desc=f"evaluate {backend.name}", unit="utt", dynamic_ncols=True)
+    counts = [0, 0, 0]
+
+    def tick(_index: int, item: ScoredItem) -> None:
+        c = item.scores.counts
+        counts[0] += c.tp
+        counts[1] += c.fp
+        counts[2] += c.fn
+        denominator = 2 * counts[0] + counts[1] + counts[2]
+        bar.set_postfix(f1=f"{2 * counts[0] / denominator:.3f}" if denominator else "-")
+        bar.update(1)
+
+    try:
+        return run_backend(backend, items, on_item=tick)
+    finally:
+        bar.close()
+
+
+def score_bertscore(scored: Sequence[ScoredItem], model_dir: str | Path, layer: int | None = None) -> float:
+    """Mean BERTScore F1 of the predicted against the gold feedback texts."""
+    from training.bertscore import bert_score
+
+    scores = bert_score([s.scores.pred_text for s in scored], [s.scores.gold_text for s in scored], model_dir,
+                        layer=layer)
+    return scores.mean_f1
+
+
 # -- running -----------------------------------------------------------------
 
 
@@ -150,6 +209,7 @@ class EvalResult:
     bertscore_f1: float | None = None
     failures: int = 0
     seconds: float = 0.0
+    notes: tuple[str, ...] = ()
 
 
 def run_backend(
@@ -187,6 +247,7 @@ def summarise(
     *,
     bertscore_f1: float | None = None,
     seconds: float = 0.0,
+    notes: Sequence[str] = (),
 ) -> EvalResult:
     """Aggregate the scored items overall and per speaker, L1 and error type."""
     return EvalResult(
@@ -200,6 +261,7 @@ def summarise(
         bertscore_f1=bertscore_f1,
         failures=sum(1 for s in scored if s.prediction.error),
         seconds=seconds,
+        notes=tuple(notes),
     )
 
 

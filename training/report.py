@@ -50,6 +50,7 @@ def result_to_dict(result: EvalResult) -> dict[str, Any]:
         "n": result.overall.n,
         "failures": result.failures,
         "seconds": round(result.seconds, 3),
+        "notes": list(result.notes),
         "metrics": {**result.overall.to_dict(), "bertscore_f1": result.bertscore_f1},
         "by_speaker": {k: v.to_dict() for k, v in result.by_speaker.items()},
         "by_l1": {k: v.to_dict() for k, v in result.by_l1.items()},
@@ -91,6 +92,8 @@ def markdown_report(result: EvalResult, *, command: str = "") -> str:
     lines += [f"Manifest: `{result.manifest}`; {result.overall.n} utterances; {result.seconds:.1f} s."]
     if command:
         lines += ["", f"Command: `{command}`"]
+    for note in result.notes:
+        lines += ["", f"Note: {note}"]
     if result.failures:
         lines += ["", f"**{result.failures} item(s) failed** and were scored as No Problem: see `error` in the JSON."]
     lines += ["", "All figures x100. EWR: extra / predicted words (paper); EWR (script): extra / sentence words.", ""]
