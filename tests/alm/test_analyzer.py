@@ -130,3 +130,9 @@ def test_off_format_gives_up_only_on_answers_that_are_not_feedback():
     assert not off_format("word: think issue: TH as S. suggestion: bite")
     assert not off_format("Here you go:\nword: thi")  # a line is on its way
     assert not off_format("No Problem")
+
+
+def test_repeated_lines_from_a_looping_model_count_once(clip):
+    line = GOOD.splitlines()[0]
+    result = analyzer("\n".join([line] * 5)).analyze(clip, SENTENCE)
+    assert [len(w.issues) for w in result.flagged_words] == [1]

@@ -108,7 +108,8 @@ class AlmAnalyzer:
     def _assessment(self, text: str, words: list[str], parsed: ParsedFeedback, cpu: Assessment | None,
                     clip: AudioClip) -> Assessment:
         timings: dict[int, WordResult] | None = {w.index: w for w in cpu.words} if cpu else None
-        result = assessment_from_items(words, parsed.items, text=text, engine=self.name, timings=timings)
+        items = tuple(dict.fromkeys(parsed.items))  # a looping model repeats lines: keep each once
+        result = assessment_from_items(words, items, text=text, engine=self.name, timings=timings)
         return replace(result, heard=cpu.heard if cpu else "", duration_s=clip.duration_s,
                        notes=self.load_notes)
 

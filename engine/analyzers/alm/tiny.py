@@ -56,7 +56,7 @@ def train_tokenizer(special_tokens: list[str], vocab_size: int = 600, chat_templ
 
 
 def build_tiny_qwen2_audio(folder: Path, seed: int = 0) -> Path:
-    """A ~100k-parameter Qwen2-Audio (1 encoder layer, 2 LM layers) with its processor."""
+    """A ~150k-parameter Qwen2-Audio (1 encoder layer, 2 LM layers) with its processor."""
     import torch
     from transformers import (
         Qwen2AudioConfig,
