@@ -96,3 +96,11 @@ def test_settings_dicts_and_cli_options_build_configs(adapters: dict, tiny_dir: 
         config_from_options(model_dir=tiny_dir / "lm_qwen2")
     with pytest.raises(ModelError, match="--model-dir"):
         config_from_options()
+
+
+def test_a_missing_folder_becomes_a_reason_even_without_a_family(tmp_path: Path):
+    choice = choose_engine({"model_dir": str(tmp_path / "gone"), "adapter_dir": str(tmp_path)})
+    assert choice.name == "sphinx" and "Qwen2-Audio model folder" in choice.reason and "config.json" in choice.reason
+    choice = choose_engine({"model_dir": str(tmp_path / "gone"), "encoder_dir": str(tmp_path),
+                            "adapter_dir": str(tmp_path)})
+    assert choice.name == "sphinx" and "language model folder" in choice.reason

@@ -51,7 +51,7 @@ def _config(settings: AlmConfig | Mapping[str, Any] | None) -> AlmConfig | None:
         return settings
     if not settings.get("model_dir"):
         return None
-    return AlmConfig.from_mapping(settings)
+    return config_from_options(**settings)
 
 
 def _choose_device(config: AlmConfig, manifest: AdapterManifest | None,
@@ -79,11 +79,19 @@ def _choose_device(config: AlmConfig, manifest: AdapterManifest | None,
 # -- factories ----------------------------------------------------------------------------
 
 
-def infer_family(model_dir: Path) -> str:
-    """qwen2-audio when the folder's config says so, otherwise whisper-llm (a plain LM)."""
+def infer_family(model_dir: Path, encoder_dir: Path | str | None = None) -> str:
+    """qwen2-audio when the folder's config says so, otherwise whisper-llm (a plain LM).
+
+    An unreadable folder gives whisper-llm when an encoder is configured, else qwen2-audio,
+    so that the folder check, not this guess, tells the user what is missing.
+    """
     from engine.analyzers.alm.memory import read_config
 
-    return QWEN2_AUDIO if read_config(model_dir).get("model_type") == "qwen2_audio" else WHISPER_LLM
+    try:
+        model_type = read_config(model_dir).get("model_type")
+    except ModelError:
+        return WHISPER_LLM if encoder_dir else QWEN2_AUDIO
+    return QWEN2_AUDIO if model_type == "qwen2_audio" else WHISPER_LLM
 
 
 def config_from_options(model_dir: Path | str | None = None, **options: Any) -> AlmConfig:
@@ -99,7 +107,7 @@ def config_from_options(model_dir: Path | str | None = None, **options: Any) -> 
         options.setdefault("family", WHISPER_LLM)
         options.setdefault("encoder_dir", model_dir / WHISPER_LLM_ENCODER)
         model_dir = model_dir / WHISPER_LLM_LM
-    options.setdefault("family", infer_family(model_dir))
+    options.setdefault("family", infer_family(model_dir, options.get("encoder_dir")))
     return AlmConfig.from_mapping({"model_dir": model_dir, **options})
 
 
