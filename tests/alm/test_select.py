@@ -104,3 +104,21 @@ def test_a_missing_folder_becomes_a_reason_even_without_a_family(tmp_path: Path)
     choice = choose_engine({"model_dir": str(tmp_path / "gone"), "encoder_dir": str(tmp_path),
                             "adapter_dir": str(tmp_path)})
     assert choice.name == "sphinx" and "language model folder" in choice.reason
+
+
+def test_an_installed_adapter_that_fits_is_found(adapters: dict, tiny_dir: Path, tmp_path: Path, monkeypatch):
+    from engine.analyzers.alm.manifest import find_adapters
+
+    resources = tmp_path / "resources"
+    for family in ("whisper-llm", "qwen2-audio"):
+        shutil.copytree(adapters[family]["config"].adapter_dir, resources / "adapters" / f"a_{family}")
+    (resources / "adapters" / "junk").mkdir()
+    monkeypatch.setenv("SAYWELL_RESOURCES", str(resources))
+    monkeypatch.setenv("SAYWELL_DATA_DIR", str(tmp_path / "data"))
+    assert [m.name for _, m in find_adapters()] == ["tiny-qwen2-audio", "tiny-whisper-llm"]
+    config = config_from_options(model_dir=tiny_dir / "qwen2_audio")
+    assert config.adapter_dir == resources / "adapters" / "a_qwen2-audio"
+    config = config_from_options(model_dir=tiny_dir / "lm_qwen2", encoder_dir=tiny_dir / "whisper")
+    assert config.adapter_dir == resources / "adapters" / "a_whisper-llm"
+    assert config_from_options(model_dir=tiny_dir / "lm_llama", encoder_dir=tiny_dir / "whisper").adapter_dir is None
+    assert config_from_options(model_dir=tiny_dir / "qwen2_audio", adapter_dir=None).adapter_dir is None

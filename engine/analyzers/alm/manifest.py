@@ -259,3 +259,39 @@ def _check_match(manifest: AdapterManifest, family: str, model_dir: Path, encode
             folder_fingerprint(encoder_dir) != manifest.encoder_fingerprint:
         raise ModelError(f"The adapter {manifest.name!r} was trained with the encoder "
                          f"{manifest.encoder_model or '?'}; the Whisper checkpoint in {encoder_dir} differs.")
+
+
+# -- finding adapters -------------------------------------------------------------------------
+
+
+def adapter_folders() -> tuple[Path, ...]:
+    """Where adapters are looked for: the bundled ``resources/adapters`` and the user's ``adapters``."""
+    from engine.paths import resource, user_data_dir
+
+    return (resource("adapters"), user_data_dir() / "adapters")
+
+
+def find_adapters(folders: Iterable[Path] | None = None) -> list[tuple[Path, AdapterManifest]]:
+    """Every sub-folder with a readable manifest, sorted by path (unreadable ones are skipped)."""
+    found = []
+    for folder in adapter_folders() if folders is None else folders:
+        if not Path(folder).is_dir():
+            continue
+        for candidate in sorted(p for p in Path(folder).iterdir() if (p / MANIFEST_FILE).is_file()):
+            try:
+                found.append((candidate, read_manifest(candidate)))
+            except ModelError:
+                continue
+    return found
+
+
+def matching_adapter(family: str, model_dir: Path, encoder_dir: Path | None = None,
+                     folders: Iterable[Path] | None = None) -> Path | None:
+    """The first adapter that passes ``verify_adapter`` for this model, or None."""
+    for path, _manifest in find_adapters(folders):
+        try:
+            verify_adapter(path, family=family, model_dir=model_dir, encoder_dir=encoder_dir)
+        except ModelError:
+            continue
+        return path
+    return None

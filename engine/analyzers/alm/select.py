@@ -95,7 +95,8 @@ def infer_family(model_dir: Path, encoder_dir: Path | str | None = None) -> str:
 
 
 def config_from_options(model_dir: Path | str | None = None, **options: Any) -> AlmConfig:
-    """An AlmConfig from CLI-style options; the family is read from the model folder when not given.
+    """An AlmConfig from CLI-style options; the family is read from the model folder when not given,
+    and without ``adapter_dir`` the first installed adapter that fits the model is used (none: None).
 
     A whisper-llm model can be one folder holding ``lm/`` (the causal LM) and ``encoder/``
     (the Whisper checkpoint), so that a single ``--model-dir`` is enough.
@@ -108,7 +109,20 @@ def config_from_options(model_dir: Path | str | None = None, **options: Any) -> 
         options.setdefault("encoder_dir", model_dir / WHISPER_LLM_ENCODER)
         model_dir = model_dir / WHISPER_LLM_LM
     options.setdefault("family", infer_family(model_dir, options.get("encoder_dir")))
+    if "adapter_dir" not in options:
+        options["adapter_dir"] = _bundled_adapter(model_dir, options)
     return AlmConfig.from_mapping({"model_dir": model_dir, **options})
+
+
+def _bundled_adapter(model_dir: Path, options: Mapping[str, Any]) -> Path | None:
+    """An adapter from ``resources/adapters`` or the user's adapters that fits this model."""
+    from engine.analyzers.alm.manifest import matching_adapter
+
+    encoder = options.get("encoder_dir")
+    try:
+        return matching_adapter(str(options["family"]), model_dir, Path(encoder) if encoder else None)
+    except ModelError:  # the model folder is unreadable: the folder check will say so
+        return None
 
 
 @dataclass(frozen=True)
