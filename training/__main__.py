@@ -21,7 +21,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Sequence
 
-from engine.errors import SayWellError
+from engine.errors import FormatError, SayWellError
 
 from training.config import add_config_arguments, config_from_args
 
@@ -54,6 +54,7 @@ def _add_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--audio-root", help="folder of your L2-ARCTIC copy, for release-style audio paths")
     parser.add_argument("--allow-missing-audio", action="store_true", help="skip records whose audio is missing")
     parser.add_argument("--limit", type=int, default=0, help="only the first N items (in the fixed order)")
+    parser.add_argument("--speakers", default="", help="only these comma-separated speakers (e.g. a dev split)")
     parser.add_argument("--bertscore-model", help="local folder of the BERTScore model (e.g. roberta-large)")
     parser.add_argument("--bertscore-layer", type=int, help="hidden layer for BERTScore (default: bert-score's)")
     for f in fields(BackendOptions):
@@ -116,7 +117,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from training.report import write_outputs
 
     items, notes = load_items(args.manifest, audio_root=args.audio_root, allow_missing=args.allow_missing_audio)
+    wanted = {s.strip().upper() for s in args.speakers.split(",") if s.strip()}
+    items = [i for i in items if i.speaker in wanted] if wanted else items
     items = items[: args.limit] if args.limit > 0 else items
+    if not items:
+        raise FormatError(f"No items to evaluate in {args.manifest} (speakers: {args.speakers or 'all'}).")
     options = BackendOptions(**{f.name: getattr(args, f.name) for f in fields(BackendOptions)})
     backend = build_backend(args.backend, options)
     started = time.perf_counter()
