@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from engine.feedback import Assessment, WordResult
+from engine.feedback import Assessment, Verdict, WordResult
 
 
 class Role(str, Enum):
@@ -27,6 +27,7 @@ class ChatMessage:
     word_index: int | None = None
     score: float | None = None
     streaming: bool = False
+    verdict: Verdict | None = None  # for a word's message: colours its badge like its shading
 
 
 def score_phrase(score: float) -> str:
@@ -66,7 +67,8 @@ def word_message(word: WordResult) -> ChatMessage:
         lines.append(f"What happened: {_sentence(issue.explanation)}")
         if issue.suggestion:
             lines.append(f"How to fix it: {_sentence(issue.suggestion)}")
-    return ChatMessage(Role.TUTOR, f"“{word.text}”", tuple(lines), word_index=word.index, score=word.score)
+    return ChatMessage(Role.TUTOR, f"“{word.text}”", tuple(lines), word_index=word.index, score=word.score,
+                       verdict=word.verdict)
 
 
 def _sentence(text: str) -> str:

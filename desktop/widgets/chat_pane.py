@@ -128,7 +128,8 @@ class ChatPane(QWidget):
             title = f"<a name='w{m.word_index}' href='word:{m.word_index}'>{title}</a>"
         badge = ""
         if m.score is not None and m.word_index is not None:
-            badge = (f" <span style='color:{theme.score_hex(m.score)}; font-weight:600'>"
+            colour = theme.verdict_hex(m.verdict) if m.verdict else theme.score_hex(m.score)
+            badge = (f" <span style='color:{colour}; font-weight:600'>"
                      f"{m.score:.0f}/100</span>")
         lines = "".join(f"<div style='margin-top:3px'>{_line_html(line)}</div>" for line in m.lines)
         cursor = " ▍" if m.streaming else ""

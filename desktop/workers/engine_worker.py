@@ -2,7 +2,8 @@
 
 Requests go in, and results come out, as frozen dataclasses over queued signals, so
 the GUI thread never blocks and the worker never touches a widget. ``cancel()`` sets a
-thread-safe flag that the analyzer and the tutor poll through ``should_cancel``.
+thread-safe mark on the jobs in flight (running or still queued), which the analyzer and
+the tutor poll through ``should_cancel``; a job cancelled before it starts ends at once.
 """
 
 from __future__ import annotations
@@ -26,6 +27,31 @@ log = logging.getLogger(__name__)
 
 #: Builds the engine on the worker thread: ``builder(spec, progress=callback) -> Engine``.
 EngineBuilder = Callable[..., Engine]
+
+
+class CancelBook:
+    """Job ids the user cancelled; shared by the GUI thread (writes) and the worker (reads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[int] = set()
+        self._everything = False  # shutting down: every job is cancelled
+
+    def cancel(self, job_ids) -> None:
+        with self._lock:
+            self._ids.update(job_ids)
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            self._everything = True
+
+    def is_cancelled(self, job_id: int) -> bool:
+        with self._lock:
+            return self._everything or job_id in self._ids
+
+    def forget(self, job_id: int) -> None:
+        with self._lock:
+            self._ids.discard(job_id)
 
 
 @dataclass(frozen=True)
@@ -64,14 +90,15 @@ class EngineWorker(QObject):
     progress = Signal(float, str)
     jobDone = Signal(int)
 
-    def __init__(self, cancel_flag: threading.Event, builder: EngineBuilder = build_engine) -> None:
+    def __init__(self, cancels: CancelBook, builder: EngineBuilder = build_engine) -> None:
         super().__init__()
-        self._cancel = cancel_flag
+        self._cancels = cancels
+        self._job = 0
         self._builder = builder
         self._engine: Engine | None = None
 
     def _should_cancel(self) -> bool:
-        return self._cancel.is_set()
+        return self._cancels.is_cancelled(self._job)
 
     @Slot(int, object)
     def load(self, job_id: int, spec: EngineSpec) -> None:
@@ -113,8 +140,10 @@ class EngineWorker(QObject):
 
     def _run(self, job_id: int, stage: str, job) -> None:
         """Run one job; every outcome ends in exactly one result or one Failure, then jobDone."""
-        self._cancel.clear()
+        self._job = job_id
         try:
+            if self._should_cancel():
+                raise Cancelled()
             job()
         except Cancelled:
             self.failed.emit(Failure(job_id, stage, "Cancelled.", cancelled=True))
@@ -124,6 +153,7 @@ class EngineWorker(QObject):
             log.exception("engine %s job failed", stage)
             self.failed.emit(Failure(job_id, stage, f"Unexpected engine error ({type(err).__name__}: {err})."))
         finally:
+            self._cancels.forget(job_id)
             self.jobDone.emit(job_id)
 
 
@@ -146,11 +176,12 @@ class EngineClient(QObject):
         super().__init__(parent)
         self._ids = count(1)
         self._pending: set[int] = set()
-        self._cancel = threading.Event()
+        self._loads: set[int] = set()
+        self._cancels = CancelBook()
         self.choice: EngineChoice | None = None
         self._thread = QThread()
         self._thread.setObjectName("saywell-engine")
-        self._worker = EngineWorker(self._cancel, builder)
+        self._worker = EngineWorker(self._cancels, builder)
         self._worker.moveToThread(self._thread)
         self._connect()
         self._thread.start()
@@ -173,7 +204,9 @@ class EngineClient(QObject):
         return bool(self._pending)
 
     def load(self, spec: EngineSpec) -> int:
-        return self._submit(lambda job: self._loadRequested.emit(job, spec))
+        job = self._submit(lambda job: self._loadRequested.emit(job, spec))
+        self._loads.add(job)
+        return job
 
     def analyze(self, clip: AudioClip, text: str) -> int:
         return self._submit(lambda job: self._analyzeRequested.emit(AnalysisRequest(job, clip, text)))
@@ -182,12 +215,12 @@ class EngineClient(QObject):
         return self._submit(lambda job: self._askRequested.emit(job, question))
 
     def cancel(self) -> None:
-        """Ask the running job to stop; it ends with a cancelled Failure."""
-        if self._pending:
-            self._cancel.set()
+        """Stop the analyses and answers in flight (running or queued); each ends with a
+        cancelled Failure. Engine loading is not cancelled: the app would have no engine."""
+        self._cancels.cancel(tuple(self._pending - self._loads))
 
     def shutdown(self) -> None:
-        self._cancel.set()
+        self._cancels.cancel_all()
         self._thread.quit()
         self._thread.wait(10_000)
 
@@ -206,5 +239,6 @@ class EngineClient(QObject):
 
     def _on_job_done(self, job: int) -> None:
         self._pending.discard(job)
+        self._loads.discard(job)
         if not self._pending:
             self.busyChanged.emit(False)
