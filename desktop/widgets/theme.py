@@ -20,6 +20,8 @@ VERDICT_RGB = {
     Verdict.NEEDS_WORK: (232, 160, 32),
     Verdict.WRONG: (214, 69, 69),
 }
+#: Darker inks for text drawn on top of the verdict shading (readable contrast).
+VERDICT_INK = {Verdict.GOOD: TEXT, Verdict.NEEDS_WORK: "#8a5a00", Verdict.WRONG: "#b42318"}
 VERDICT_LABEL = {Verdict.GOOD: "good", Verdict.NEEDS_WORK: "needs work", Verdict.WRONG: "wrong"}
 
 

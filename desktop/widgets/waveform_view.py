@@ -42,6 +42,8 @@ class WaveformView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)
         self.setAccessibleName("Waveform of the take")
+        self._phone_font = QFont(self.font())
+        self._phone_font.setPointSize(8)
         self.duration_s = 0.0
         self.words: tuple[WordResult, ...] = ()
         self.selected = -1
@@ -120,9 +122,8 @@ class WaveformView(QWidget):
         region.setToolTip(f"{word.text}: {word.score:.0f}/100 ({theme.VERDICT_LABEL[word.verdict]})")
         self.wave_plot.addItem(region)
         self.regions[word.index] = region
-        colour = theme.TEXT if word.verdict is Verdict.GOOD else theme.verdict_hex(word.verdict)
-        label = pg.TextItem(word.text, color=colour, anchor=(0.5, 0.0))
-        font = QFont()
+        label = pg.TextItem(word.text, color=theme.VERDICT_INK[word.verdict], anchor=(0.5, 0.0))
+        font = QFont(self.font())
         font.setPointSize(10)
         font.setBold(word.verdict is not Verdict.GOOD)
         label.setFont(font)
@@ -138,9 +139,11 @@ class WaveformView(QWidget):
         text = phone.expected or f"+{phone.heard}"
         if phone.is_error and phone.heard and phone.expected:
             text = f"{phone.expected}→{phone.heard}"
-        colour = theme.verdict_hex(Verdict.WRONG) if phone.is_error else theme.MUTED
+        colour = theme.VERDICT_INK[Verdict.WRONG] if phone.is_error else theme.MUTED
         label = pg.TextItem(text, color=colour, anchor=(0.5, 1.0))
-        label.setPos((phone.start_s + phone.end_s) / 2, -1.12)
+        label.setFont(self._phone_font)
+        row = len(self.phone_labels) % 2  # two staggered rows, so short neighbours never overlap
+        label.setPos((phone.start_s + phone.end_s) / 2, -1.12 + 0.16 * row)
         label.setVisible(False)
         self.wave_plot.addItem(label)
         self.phone_labels.append(label)
