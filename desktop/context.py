@@ -6,6 +6,7 @@ history, switch the data folder) live here so the window stays wiring only.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,12 +74,16 @@ class AppContext:
     def delete_history(self) -> None:
         if self.history is None:
             return
+        learner = self.session.learner  # lab mode: only this learner's data
         try:
-            self.history.delete_all()
-        except (HistoryError, OSError) as err:
+            if learner:
+                self.history.delete_learner(learner)
+            else:
+                self.history.delete_all()
+        except (HistoryError, OSError, sqlite3.Error) as err:
             self.notifier.error(f"Could not delete the history: {err}")
             return
-        self.notifier.info("Your history and recordings were deleted.")
+        self.notifier.info("Your attempts and recordings were deleted.")
 
     # -- settings ------------------------------------------------------------------
     def open_settings(self, parent: QWidget) -> None:

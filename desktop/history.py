@@ -176,6 +176,17 @@ class HistoryStore:
         shutil.rmtree(self.data_dir / RECORDINGS_DIR, ignore_errors=True)
         self._conn = self._open()
 
+    def delete_learner(self, learner: str) -> int:
+        """Delete one learner's attempts and recordings (lab mode); returns how many."""
+        rows = self._conn.execute(
+            "SELECT id, audio_file FROM attempts WHERE learner = ?", (learner,)).fetchall()
+        with _transaction(self._conn):
+            self._conn.executemany("DELETE FROM attempts WHERE id = ?", [(r[0],) for r in rows])
+        for _, audio in rows:
+            if audio:
+                (self.data_dir / audio).unlink(missing_ok=True)
+        return len(rows)
+
     # -- reading -------------------------------------------------------------
     def get(self, attempt_id: int) -> Attempt:
         row = self._conn.execute(

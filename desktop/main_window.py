@@ -352,12 +352,17 @@ class MainWindow(QMainWindow):
 
     def delete_history_dialog(self) -> None:
         answer = QMessageBox.question(
-            self, "Delete my history",
-            "Delete every attempt and every recording SayWell has kept? This cannot be undone.",
+            self, "Delete my data",
+            f"Delete every attempt and every recording SayWell has kept{self._whose()}? "
+            "This cannot be undone.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
             self.ctx.delete_history()
             self.refresh_progress()
+
+    def _whose(self) -> str:
+        learner = self.ctx.session.learner
+        return f" for {learner}" if learner else ""
 
     def open_settings(self) -> None:
         self.ctx.open_settings(self)

@@ -172,3 +172,15 @@ def test_a_crash_mid_write_leaves_a_usable_database(tmp_path):
     assert set((tmp_path / "recordings").iterdir()) == kept  # no orphan or temporary file left
     store.add(assessment())  # and it still takes new attempts
     store.close()
+
+
+def test_delete_one_learner_keeps_the_others(tmp_path):
+    store = HistoryStore(tmp_path)
+    mine = store.add(assessment(), AudioClip(speechlike()), learner="Ana")
+    theirs = store.add(assessment(), AudioClip(speechlike()), learner="Bo")
+    assert store.delete_learner("Ana") == 1
+    assert [a.learner for a in store.attempts()] == ["Bo"]
+    assert not (tmp_path / mine.audio_file).exists() and (tmp_path / theirs.audio_file).exists()
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:  # the flags went with the attempt
+        assert conn.execute("SELECT COUNT(*) FROM flags").fetchone()[0] == 2
+    store.close()
