@@ -84,7 +84,8 @@ def entry_scripts() -> list[str]:
     return [str(PACKAGING / "launch_desktop.py"), str(PACKAGING / "launch_cli.py")]
 
 
-def collect_app(a, PYZ, EXE, COLLECT, distpath: str):  # PyInstaller's build classes
+def collect_app(a, PYZ, EXE, COLLECT, distpath: str,  # PyInstaller's build classes
+                app_name: str = APP_NAME):
     """Filter the analysis, make the two executables over one PYZ, collect, stamp the folder.
 
     ``SayWell`` is the windowed app, ``saywell-cli`` the console command line; each EXE gets
@@ -103,9 +104,9 @@ def collect_app(a, PYZ, EXE, COLLECT, distpath: str):  # PyInstaller's build cla
     gui = executable(GUI_NAME, {"launch_cli"}, console=False)
     # The command line never loads Qt: skip the Qt run-time hooks (they load QtCore).
     cli = executable(CLI_NAME, {"launch_desktop", *QT_RUNTIME_HOOKS}, console=True)
-    coll = COLLECT(gui, cli, a.binaries, a.datas, strip=False, upx=False, name=APP_NAME)
+    coll = COLLECT(gui, cli, a.binaries, a.datas, strip=False, upx=False, name=app_name)
     check_dist = load_check_dist()
-    check_dist.write_build_info(Path(distpath) / APP_NAME, VERSION, ROOT)
+    check_dist.write_build_info(Path(distpath) / app_name, VERSION, ROOT)
     return coll
 
 
