@@ -17,12 +17,11 @@ import json
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import Sequence
 
 from engine.errors import FormatError, SayWellError
-
 from training.config import add_config_arguments, config_from_args
 
 
@@ -76,7 +75,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     from engine.manifest import write_json_atomic
-
     from training.data import build_dataset
 
     config = config_from_args(args)
@@ -113,7 +111,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from training.backends import BackendOptions, build_backend
-    from training.evaluate import load_items, score_bertscore, run_with_progress, summarise
+    from training.evaluate import load_items, run_with_progress, score_bertscore, summarise
     from training.report import write_outputs
 
     items, notes = load_items(args.manifest, audio_root=args.audio_root, allow_missing=args.allow_missing_audio)

@@ -11,12 +11,11 @@ text the app shows, in the same paper format.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from engine.errors import FormatError
 from engine.prompts import answer_from_feedback_dict
-
 from training.data import ANNOTATION, TrainingExample
 from training.speakers import SPEAKER_L1, TEST_SPEAKERS
 

@@ -20,7 +20,6 @@ from typing import Any
 from engine.audio import AudioClip
 from engine.errors import ModelError
 from engine.prompts import PromptStyle, build_prompt
-
 from training.evaluate import AnalyzerBackend, Backend, Prediction, prediction_from_text
 
 BACKENDS = ("sphinx", "alm-untuned", "alm-tuned", "alm-grounded", "cascade")

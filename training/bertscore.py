@@ -8,9 +8,9 @@ baseline rescaling; greedy cosine matching of contextual token embeddings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from engine.errors import ModelError
 
@@ -29,7 +29,7 @@ class BertScores:
         return sum(self.f1) / len(self.f1) if self.f1 else 0.0
 
 
-def default_layer(config) -> int:  # noqa: ANN001 - a transformers PretrainedConfig
+def default_layer(config) -> int:
     """bert-score's layer for roberta-large; the last layer of any other model."""
     if getattr(config, "model_type", "") == "roberta" and config.num_hidden_layers == 24:
         return ROBERTA_LARGE_LAYER
@@ -78,7 +78,7 @@ def bert_score(
     return BertScores(tuple(p_all), tuple(r_all), tuple(f_all))
 
 
-def _embed(model, tokenizer, texts: Sequence[str], layer: int):  # noqa: ANN001, ANN202
+def _embed(model, tokenizer, texts: Sequence[str], layer: int):
     """Per text: unit-norm token embeddings at ``layer`` and token weights (0 for special tokens)."""
     import torch
 

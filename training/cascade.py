@@ -20,7 +20,6 @@ from engine.audio import SAMPLE_RATE_HZ, AudioClip
 from engine.errors import ModelError
 from engine.feedback import FeedbackItem
 from engine.prompts import answer_text
-
 from training.evaluate import Prediction, prediction_from_text
 
 #: Longest transcript decoded (a read sentence is far shorter; Whisper allows 448 tokens).
@@ -80,8 +79,13 @@ class SpeechRecognizer:
         self.model, self.feature_extractor, self.tokenizer, self.kind = model, feature_extractor, tokenizer, kind
 
     @classmethod
-    def from_folder(cls, folder: str | Path, device: str = "cpu") -> "SpeechRecognizer":
-        from transformers import AutoFeatureExtractor, AutoModelForCTC, AutoTokenizer, WhisperForConditionalGeneration
+    def from_folder(cls, folder: str | Path, device: str = "cpu") -> SpeechRecognizer:
+        from transformers import (
+            AutoFeatureExtractor,
+            AutoModelForCTC,
+            AutoTokenizer,
+            WhisperForConditionalGeneration,
+        )
 
         path = _check_folder(folder, "ASR (Whisper or wav2vec2-CTC)")
         model_type = json.loads((path / "config.json").read_text(encoding="utf-8")).get("model_type", "")
@@ -118,7 +122,7 @@ class FeedbackLlm:
         self.model, self.tokenizer, self.max_new_tokens = model, tokenizer, max_new_tokens
 
     @classmethod
-    def from_folder(cls, folder: str | Path, device: str = "cpu", max_new_tokens: int = 512) -> "FeedbackLlm":
+    def from_folder(cls, folder: str | Path, device: str = "cpu", max_new_tokens: int = 512) -> FeedbackLlm:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 
@@ -160,7 +164,7 @@ class CascadeBackend:
     name: str = "cascade"
 
     @classmethod
-    def from_folders(cls, asr_dir: str, llm_dir: str, *, max_new_tokens: int = 512, device: str = "auto") -> "CascadeBackend":
+    def from_folders(cls, asr_dir: str, llm_dir: str, *, max_new_tokens: int = 512, device: str = "auto") -> CascadeBackend:
         asr = SpeechRecognizer.from_folder(asr_dir, device)
         llm = FeedbackLlm.from_folder(llm_dir, device, max_new_tokens)
         return cls(asr, llm, f"cascade:{Path(asr_dir).name}+{Path(llm_dir).name}")

@@ -10,15 +10,15 @@ prompt and audio position being ignored by the loss.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from engine.audio import load_audio
-from engine.prompts import AUDIO_MARKER, ChatTurn, Prompt, PromptStyle, SYSTEM_PROMPT, tuned_prompt
-
+from engine.prompts import AUDIO_MARKER, SYSTEM_PROMPT, ChatTurn, Prompt, PromptStyle, tuned_prompt
 from training.data import TrainingExample
 
 #: Stage-1 (projector pretraining) instruction: the audio's words, nothing else. Training-only:

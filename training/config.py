@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from engine.errors import SayWellError
 
@@ -149,7 +150,7 @@ class TrainConfig:
         effective = self.optim.effective_batch if self.run.stage == "sft" else self.projector.effective_batch
         return max(1, math.ceil(effective / (self.optim.micro_batch * max(1, world_size))))
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Check every value; raise ConfigError naming the field and what is accepted."""
         for name, section_type in SECTIONS.items():
             section = getattr(self, name)

@@ -15,14 +15,14 @@ reported with counts and examples, and skipped only when asked.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from engine.errors import AudioError
 from engine.manifest import load_manifest
 from engine.prompts import answer_from_feedback_dict
-
 from training.speakers import TEST_SPEAKERS, check_no_test_speakers, l1_of, speaker_of
 
 GOLD = "gold"
@@ -204,7 +204,7 @@ def assemble(
     return Dataset(train, dev, report, excluded)
 
 
-def build_dataset(config) -> Dataset:  # noqa: ANN001 - training.config.TrainConfig
+def build_dataset(config) -> Dataset:
     """The dataset a config describes: gold records, plus annotation-only utterances if configured."""
     from training.annotations import annotation_examples
 

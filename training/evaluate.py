@@ -10,9 +10,10 @@ per speaker, per first language and per gold error type.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from engine.audio import AudioClip, load_audio
 from engine.errors import SayWellError
@@ -23,7 +24,6 @@ from engine.feedback import (
     parse_feedback_lines,
 )
 from engine.metrics import MetricReport, UtteranceScores, aggregate, score_utterance
-
 from training.speakers import l1_of, speaker_of
 
 #: Gold error types of ``annotation_info`` ("CANON, PERCEIVED, TYPE") by their letter.

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from engine.analyzers.alm.manifest import LICENCE_L2_ARCTIC, AdapterManifest, write_manifest
 from engine.errors import ModelError
 from engine.paths import resource
-
 from training.config import TrainConfig, config_from_mapping
 from training.train import ADAPTER_SUBDIR, CONFIG_FILE, STATE_FILE, latest_checkpoint
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from engine.analyzers.alm.config import QWEN2_AUDIO, WHISPER_LLM, AlmConfig
 from engine.errors import ModelError
-
 from training.config import TrainConfig
 
 

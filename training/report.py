@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from engine.metrics import MetricReport
-
 from training.evaluate import EvalResult, ScoredItem
 
 PREDICTIONS_FILE = "predictions.json"

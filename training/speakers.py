@@ -7,8 +7,8 @@ form the L2-Arctic-plus test set; they must never reach training.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import PurePath
-from typing import Iterable
 
 from engine.errors import SayWellError
 

@@ -22,12 +22,12 @@ import math
 import random
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from engine.errors import ModelError
-
 from training.config import TrainConfig
 from training.data import Dataset, build_dataset
 
@@ -63,7 +63,7 @@ class Recipe:
         self.losses: list[float] = []
 
     # -- setup --------------------------------------------------------------------
-    def setup(self) -> "Recipe":
+    def setup(self) -> Recipe:
         self.setup_accelerator()
         self.setup_seed()
         self.setup_data()
@@ -197,7 +197,10 @@ class Recipe:
         tmp = final.with_name(final.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        self.runtime.save_adapter(tmp / ADAPTER_SUBDIR)
+        if self.config.run.stage == "projector":
+            save_projector(self.runtime, tmp / ADAPTER_SUBDIR)  # no LoRA yet: the LM itself is not saved
+        else:
+            self.runtime.save_adapter(tmp / ADAPTER_SUBDIR)
         save_file({n: p.detach().cpu().contiguous() for n, p in self.trainable.items()}, str(tmp / TRAINABLE_FILE))
         torch.save(self.optimizer.state_dict(), tmp / OPTIMIZER_FILE)
         (tmp / CONFIG_FILE).write_text(self.config.to_json(), encoding="utf-8")
@@ -273,7 +276,7 @@ class EpochSampler:
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def __iter__(self):  # noqa: ANN204
+    def __iter__(self):
         import torch
 
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
@@ -291,12 +294,23 @@ def run_training(config: TrainConfig, **kwargs: Any) -> TrainOutcome:
 def load_asr_examples(config: TrainConfig) -> list:
     """Stage-1 clips from an ASR manifest (JSON list of {audio_path, text})."""
     from engine.manifest import load_manifest
-
     from training.collate import AsrExample
 
     if not config.projector.asr_manifest:
         raise ModelError("run.stage = projector needs projector.asr_manifest: a JSON list of {audio_path, text}.")
     return [AsrExample(Path(r.audio_path), r.text) for r in load_manifest(config.projector.asr_manifest)]
+
+
+def save_projector(runtime: Any, folder: Path) -> None:
+    """Stage 1's output: the whisper-llm projector in the family's own file layout."""
+    from safetensors.torch import save_file
+
+    from engine.analyzers.alm.families.whisper_llm import PROJECTOR_CONFIG_FILE, PROJECTOR_FILE
+
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in runtime.model.projector.state_dict().items()}
+    save_file(state, str(folder / PROJECTOR_FILE))
+    (folder / PROJECTOR_CONFIG_FILE).write_text(json.dumps(runtime.model.config.to_dict(), indent=2))
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:

@@ -127,3 +127,54 @@ def test_textgrid_annotation_becomes_annotation_info(tmp_path):
         "red": ["R, W, s", "EH", "D", "sil, AH, a"],  # the insertion between words goes to the word before
         "dog": ["D", "AO", "G, sil, d"],
     }
+
+
+def _release(tmp_path: Path) -> Path:
+    """A fake L2-ARCTIC release: ABA (training) with two annotated utterances, NJS (test) with one."""
+    root = tmp_path / "l2arctic"
+    words = [(0, 0.2, ""), (0.2, 0.6, "the"), (0.6, 1.2, "red"), (1.2, 1.3, ""), (1.3, 1.8, "dog"), (1.8, 2.0, "")]
+    errors = [(0.2, 0.4, "DH,D,s"), (0.4, 0.6, "AH0"), (0.6, 0.8, "R"), (0.8, 1.0, "EH1"), (1.0, 1.2, "D"),
+              (1.3, 1.5, "D"), (1.5, 1.7, "AO1"), (1.7, 1.8, "G,sil,d")]
+    clean = [(s, e, label.split(",")[0]) for s, e, label in errors]
+    for speaker, utt, phones in (("ABA", "arctic_a0001", errors), ("ABA", "arctic_a0002", clean),
+                                 ("ABA", "arctic_a0022", errors), ("NJS", "arctic_a0001", errors)):
+        for sub in ("annotation", "transcript", "wav"):
+            (root / speaker / sub).mkdir(parents=True, exist_ok=True)
+        write_textgrid(root / speaker / "annotation" / f"{utt}.TextGrid", words, phones)
+        (root / speaker / "transcript" / f"{utt}.txt").write_text("The red dog\n")
+        shutil.copy(FIXTURE / "wav" / "BWC_arctic_a0028.wav", root / speaker / "wav" / f"{utt}.wav")
+    return root
+
+
+def test_annotated_utterances_become_composer_targets(tmp_path):
+    from training.annotations import annotation_examples
+
+    examples = annotation_examples(_release(tmp_path), exclude_keys={"ABA/arctic_a0022"})
+    assert [e.key for e in examples] == ["ABA/arctic_a0001", "ABA/arctic_a0002"]  # NJS never read, a0022 has gold
+    flagged, clean = examples
+    assert (flagged.origin, flagged.speaker, flagged.text) == ("annotation", "ABA", "The red dog")
+    assert flagged.audio_path.name == "arctic_a0001.wav" and flagged.audio_path.parent.parent.name == "ABA"
+    items = parse_feedback_lines(flagged.target).items
+    assert [i.word for i in items] == ["the", "dog"]  # sentence order, one line per error
+    assert "DH" in items[0].issue + items[0].suggestion and "G" in items[1].issue + items[1].suggestion
+    assert all(i.suggestion for i in items)
+    assert clean.target == "No Problem"
+
+
+def test_build_dataset_adds_annotation_examples_with_their_origin(tmp_path):
+    from training.config import load_config
+    from training.data import build_dataset
+
+    root = _release(tmp_path)
+    records = json.loads((FIXTURE / "manifest.json").read_text())
+    records[4]["audio_path"] = str(FIXTURE / "wav" / "ABA_arctic_a0067.wav")
+    for r in records[:4]:
+        r["audio_path"] = str(FIXTURE / r["audio_path"])
+    records.append(dict(records[0], audio_path=str(root / "ABA" / "wav" / "arctic_a0022.wav")))
+    (tmp_path / "train.json").write_text(json.dumps(records))
+    config = load_config(None, {"data.train_manifest": str(tmp_path / "train.json"), "data.annotation_root": str(root)})
+    card = build_dataset(config).card()
+    assert card["by_origin"] == {"annotation": 2, "gold": 6}  # ABA/arctic_a0022 keeps its written feedback
+    gold_only = build_dataset(load_config(None, {"data.train_manifest": str(tmp_path / "train.json"),
+                                                 "data.annotation_root": str(root), "data.origins": "gold"}))
+    assert gold_only.card()["by_origin"] == {"gold": 6}

@@ -134,3 +134,29 @@ def test_asking_for_a_gpu_without_one_is_a_clear_error(bases, dataset, tmp_path)
     config = tiny_config("whisper-llm", bases["whisper-llm"], tmp_path, **{"model.device": "cuda"})
     with pytest.raises(ModelError, match="no CUDA GPU.*--model.device cpu"):
         Recipe(config, dataset=dataset).setup()
+
+
+def test_stage_one_trains_the_projector_alone_and_stage_two_starts_from_it(bases, dataset, tmp_path):
+    import torch
+    from safetensors.torch import load_file
+
+    from training.train import ADAPTER_SUBDIR, TRAINABLE_FILE, Recipe, run_training
+
+    clips = [{"audio_path": str(FIXTURE / "wav" / name), "text": text} for name, text in
+             (("BWC_arctic_a0028.wav", "Robbery bribery fraud"), ("NCC_arctic_a0005.wav", "Will we ever forget it"))]
+    (tmp_path / "asr.json").write_text(json.dumps(clips))
+    base = bases["whisper-llm"]
+    stage1 = run_training(tiny_config("whisper-llm", base, tmp_path / "runs", **{
+        "model.quantization": "none", "run.stage": "projector", "projector.asr_manifest": str(tmp_path / "asr.json"),
+        "projector.effective_batch": 2, "optim.micro_batch": 2, "optim.max_steps": 3, "run.name": "stage1"}))
+    trained = load_file(str(stage1.checkpoint / TRAINABLE_FILE))
+    assert trained and all(name.startswith("projector.") for name in trained)
+    assert sorted(p.name for p in (stage1.checkpoint / ADAPTER_SUBDIR).iterdir()) == [
+        "projector.safetensors", "projector_config.json"]
+
+    stage2 = Recipe(tiny_config("whisper-llm", base, tmp_path / "runs", **{
+        "model.quantization": "none", "run.projector_from": str(stage1.checkpoint), "run.name": "stage2"}),
+        dataset=dataset).setup()
+    for name, tensor in stage2.runtime.model.projector.state_dict().items():
+        torch.testing.assert_close(tensor, trained[f"projector.{name}"])
+    assert any("lora" in name for name in stage2.trainable) and any("projector" in n for n in stage2.trainable)

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.analyzers.alm.tiny import CHATML_TEMPLATE, CHATML_TOKENS, QWEN2_AUDIO_TOKENS, train_tokenizer
+from engine.analyzers.alm.tiny import (
+    CHATML_TEMPLATE,
+    CHATML_TOKENS,
+    QWEN2_AUDIO_TOKENS,
+    train_tokenizer,
+)
 
 AUDIO_WINDOW_S = 5
 ENCODER_POSITIONS = AUDIO_WINDOW_S * 50  # Whisper: 100 mel frames/s, halved by the conv stride
@@ -27,14 +32,14 @@ def _lm_fields(vocab_size: int) -> dict:
             "tie_word_embeddings": False}
 
 
-def _sharpen_head(model) -> None:  # noqa: ANN001
+def _sharpen_head(model) -> None:
     import torch
 
     with torch.no_grad():
         model.get_output_embeddings().weight.mul_(HEAD_SCALE)
 
 
-def _feature_extractor(mel_bins: int):  # noqa: ANN202
+def _feature_extractor(mel_bins: int):
     from transformers import WhisperFeatureExtractor
 
     return WhisperFeatureExtractor(feature_size=mel_bins, chunk_length=AUDIO_WINDOW_S)
@@ -74,7 +79,11 @@ def build_lm(folder: Path, seed: int = 0) -> Path:
 def build_qwen2_audio(folder: Path, seed: int = 0) -> Path:
     """A tiny Qwen2-Audio (1 encoder layer, 2 LM layers) with its processor and a 5 s window."""
     import torch
-    from transformers import Qwen2AudioConfig, Qwen2AudioForConditionalGeneration, Qwen2AudioProcessor
+    from transformers import (
+        Qwen2AudioConfig,
+        Qwen2AudioForConditionalGeneration,
+        Qwen2AudioProcessor,
+    )
 
     tokenizer = train_tokenizer(CHATML_TOKENS + QWEN2_AUDIO_TOKENS)
     config = Qwen2AudioConfig(
