@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from engine.errors import SayWellError
 from engine.feedback import Assessment, Verdict, WordResult
 
 
@@ -67,6 +68,9 @@ def word_message(word: WordResult) -> ChatMessage:
         lines.append(f"What happened: {_sentence(issue.explanation)}")
         if issue.suggestion:
             lines.append(f"How to fix it: {_sentence(issue.suggestion)}")
+    practice = practice_words(word)
+    if practice:
+        lines.append("Practise with: " + ", ".join(practice))
     return ChatMessage(Role.TUTOR, f"“{word.text}”", tuple(lines), word_index=word.index, score=word.score,
                        verdict=word.verdict)
 
@@ -87,3 +91,22 @@ def _ipa(word: WordResult, side: str) -> str:
         return to_ipa(phones) if phones else ""
     except UnknownPhoneError:
         return ""
+
+
+def practice_words(word: WordResult, limit: int = 4) -> list[str]:
+    """Common words with the sounds this word got wrong, in the same position; [] if none."""
+    from engine.composer.composer import Composer
+    from engine.composer.practice import position_of
+
+    expected = [p.expected for p in word.phones if p.expected]
+    targets = [(k, p.expected) for k, p in enumerate(p for p in word.phones if p.expected)
+               if p.is_error]
+    try:
+        index = Composer.default().practice
+        found: list[str] = []
+        for k, phone in targets:
+            found += [w.word for w in index.practice_words(
+                phone, position=position_of(k, len(expected)), exclude=[word.text, *found], limit=limit)]
+    except (SayWellError, OSError, ValueError):  # practice words are a help, never a failure
+        return []
+    return found[:limit]
