@@ -378,6 +378,7 @@ class MainWindow(QMainWindow):
             self.ctx.session.open_file(urls[0].toLocalFile(), self.ctx.practice.sentence)
 
     def closeEvent(self, event) -> None:
+        self.ctx.recorder.abort()
         self.ctx.settings_store.save_geometry(self.saveGeometry())
         super().closeEvent(event)
 

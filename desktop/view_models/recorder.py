@@ -70,6 +70,13 @@ class RecorderViewModel(QObject):
             self.notifier.warning(warning)
         self.takeRecorded.emit(clip)
 
+    def abort(self) -> None:
+        """Stop recording and drop the take (the window is closing)."""
+        if self.recording:
+            self._timer.stop()
+            self.microphone.stop()
+            self.recordingChanged.emit(False)
+
     def _poll(self) -> None:
         elapsed = time.monotonic() - self._started
         self.levelChanged.emit(self.microphone.level_dbfs())

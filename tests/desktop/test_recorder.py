@@ -67,3 +67,12 @@ def test_missing_portaudio_gives_the_install_hint(monkeypatch):
     assert notifier.errors == [PORTAUDIO_HINT]
     assert "libportaudio2" in PORTAUDIO_HINT and "open or drop" in PORTAUDIO_HINT
     assert SoundDeviceMicrophone().level_dbfs() == SILENT_DBFS
+
+
+def test_abort_drops_the_take(qtbot):
+    mic = FakeMicrophone(speechlike(1.0))
+    recorder = RecorderViewModel(mic, Notifier())
+    recorder.start()
+    with qtbot.assertNotEmitted(recorder.takeRecorded):
+        recorder.abort()
+    assert not recorder.recording and not mic.recording
