@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 import time
@@ -93,6 +94,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from training.train import run_training
 
     outcome = run_training(config_from_args(args))
+    if int(os.environ.get("RANK", "0")) != 0:  # under `accelerate launch`, the main process reports
+        return 0
     print(f"Trained {outcome.steps} steps in {outcome.seconds:.0f} s ({outcome.examples_per_s:.2f} examples/s, "
           f"peak memory {outcome.peak_memory_mb:.0f} MiB); final loss {outcome.final_loss:.4f}")
     print(f"Checkpoint: {outcome.checkpoint}")

@@ -229,7 +229,7 @@ def run_backend(
         started = time.perf_counter()
         try:
             prediction = backend.predict(load(item.audio_path), item.text)
-        except SayWellError as err:
+        except (SayWellError, RuntimeError) as err:  # RuntimeError: torch's (CUDA out of memory, ...)
             prediction = Prediction({}, error=f"{type(err).__name__}: {err}")
         elapsed = time.perf_counter() - started
         prediction = Prediction(prediction.feedback, prediction.raw_text, prediction.notes, prediction.error, elapsed)

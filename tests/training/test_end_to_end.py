@@ -160,3 +160,21 @@ def test_stage_one_trains_the_projector_alone_and_stage_two_starts_from_it(bases
     for name, tensor in stage2.runtime.model.projector.state_dict().items():
         torch.testing.assert_close(tensor, trained[f"projector.{name}"])
     assert any("lora" in name for name in stage2.trainable) and any("projector" in n for n in stage2.trainable)
+
+
+def test_labels_cover_the_answer_only(bases, dataset):
+    from engine.analyzers.alm.families.base import IGNORE_INDEX
+    from training.collate import Collator
+    from training.modeling import load_base_runtime
+
+    config = tiny_config("whisper-llm", bases["whisper-llm"], Path("unused"), **{"model.quantization": "none"})
+    runtime = load_base_runtime(config, "cpu")
+    batch = Collator(runtime, max_audio_s=5)(list(dataset.train))
+    assert batch["labels"].shape == batch["input_ids"].shape and batch["labels"].shape[0] == 3
+    for row, example in zip(range(3), dataset.train):
+        labels, ids = batch["labels"][row], batch["input_ids"][row]
+        answer = labels[labels != IGNORE_INDEX]
+        assert answer.tolist() == ids[labels != IGNORE_INDEX].tolist()
+        assert runtime.tokenizer.decode(answer) == example.target + "<|im_end|>\n"
+        prompt = runtime.tokenizer.decode(ids[: int((labels != IGNORE_INDEX).nonzero()[0])])
+        assert example.text in prompt and prompt.endswith("<|im_start|>assistant\n")
