@@ -135,7 +135,7 @@ def test_desktop_selftest_makes_no_network_attempt(tmp_path):
 NETWORK_MODULES = {"socket", "ssl", "http", "urllib.request", "urllib3", "requests", "httpx",
                    "aiohttp", "ftplib", "smtplib", "xmlrpc", "websocket", "websockets",
                    "PySide6.QtNetwork", "PySide6.QtWebEngineCore", "PySide6.QtWebSockets"}
-DOWNLOADERS = {"hf_hub_download", "snapshot_download", "load_dataset", "urlretrieve"}
+DOWNLOADERS = {"hf_hub_download", "snapshot_download", "urlretrieve", "urlopen"}
 
 
 def _network_uses(path: Path) -> list[str]:
