@@ -89,6 +89,32 @@ def test_train_export_load_and_reproduce_the_targets(family, bases, dataset, tmp
         answer = loaded.runtime.generate(tuned_prompt(example.text), load_audio(example.audio_path).samples,
                                          max_new_tokens=160, time_limit_s=60)
         assert parse_feedback_lines(answer.text) == parse_feedback_lines(example.target), example.key
+    _evaluate_the_adapter(config, exported.adapter_dir, tmp_path / "eval")
+
+
+def _evaluate_the_adapter(config, adapter_dir: Path, out: Path) -> None:
+    """`python -m training evaluate` on the trained speakers: the tuned model scores perfectly;
+    the untuned (one-shot) and grounded backends run on the same model."""
+    from training.__main__ import main
+
+    model = ["--family", config.model.family, "--model-dir", config.model.model_dir, "--quantization", "nf4",
+             "--compute-dtype", "float32", "--device", "cpu", "--max-new-tokens", "160"]
+    if config.model.encoder_dir:
+        model += ["--encoder-dir", config.model.encoder_dir]
+    common = ["--manifest", str(FIXTURE / "manifest.json"), "--speakers", "BWC,LXC,HJK", *model]
+    assert main(["evaluate", "--backend", "alm-tuned", "--adapter-dir", str(adapter_dir), "--out", str(out / "tuned"),
+                 *common]) == 0
+    tuned = json.loads((out / "tuned" / "predictions.json").read_text())
+    assert tuned["n"] == 3 and tuned["backend"] == f"alm-tuned:{config.run.name}"
+    metrics = tuned["metrics"]
+    assert (metrics["precision"], metrics["recall"], metrics["bleu2"], metrics["ewr"]) == (1.0, 1.0, 1.0, 0.0)
+    if config.model.family != "whisper-llm":
+        return
+    for backend in ("alm-untuned", "alm-grounded"):
+        adapter = ["--adapter-dir", str(adapter_dir)] if backend == "alm-grounded" else []
+        assert main(["evaluate", "--backend", backend, *adapter, "--out", str(out / backend), *common]) == 0
+        result = json.loads((out / backend / "predictions.json").read_text())
+        assert result["n"] == 3 and len(result["predictions"]) == 3 and result["failures"] == 0
 
 
 def test_resume_continues_exactly_where_the_run_stopped(bases, dataset, tmp_path):
