@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.settings_button)
         self.play_take_button.setEnabled(False)
         self.play_word_button.setEnabled(False)
+        self.chat.set_ready(False)
         self._set_busy(False)
         self._update_reference_button()
         self.setCentralWidget(self._central())

@@ -11,9 +11,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
+
+#: Sentences longer than this are shown in a smaller font, so they fit in two lines.
+LONG_SENTENCE_CHARS = 90
 
 
 class PracticePanel(QFrame):
@@ -26,6 +30,7 @@ class PracticePanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.set_combo = QComboBox()
         self.set_combo.setAccessibleName("Practice set")
         self.set_combo.setMinimumWidth(220)
@@ -39,6 +44,7 @@ class PracticePanel(QFrame):
         self.sentence.setObjectName("sentence")
         self.sentence.setWordWrap(True)
         self.sentence.setAccessibleName("Sentence to read")
+        self.sentence.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
         self.ipa = QLabel()
         self.ipa.setObjectName("ipa")
         self.ipa.setWordWrap(True)
@@ -86,6 +92,12 @@ class PracticePanel(QFrame):
 
     def show_sentence(self, sentence: str, description: str, position: str, set_index: int) -> None:
         self.sentence.setText(sentence or "Type a sentence below to practise it.")
+        long = len(sentence) > LONG_SENTENCE_CHARS
+        if self.sentence.property("long") != long:  # a smaller font for long sentences
+            self.sentence.setProperty("long", long)
+            self.sentence.style().unpolish(self.sentence)
+            self.sentence.style().polish(self.sentence)
+        self._fit_height()
         self.description.setText(description)
         self.description.setToolTip(description)
         self.position.setText(position)
@@ -94,8 +106,19 @@ class PracticePanel(QFrame):
             self.set_combo.setCurrentIndex(set_index)
             self.set_combo.blockSignals(False)
 
+    def _fit_height(self) -> None:
+        """Reserve the wrapped text's full height: the waveform below must not squeeze it."""
+        for label in (self.sentence, self.ipa):
+            width = max(label.width(), 300)
+            label.setMinimumHeight(label.heightForWidth(width) if label.text() else 0)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
+
     def show_ipa(self, ipa: str, reason_unavailable: str = "") -> None:
         self.ipa.setText(f"/{ipa}/" if ipa else reason_unavailable)
+        self._fit_height()
 
     def _on_ipa(self, checked: bool) -> None:
         self.ipa.setVisible(checked)

@@ -56,6 +56,8 @@ QPushButton#record {{ background: {RECORD}; color: white; border: none; border-r
 QPushButton#record:checked {{ background: #8f1f1f; }}
 QPushButton#record:focus {{ border: 3px solid #f3b0b0; }}
 QPushButton#primary {{ background: {ACCENT}; color: white; border: none; }}
+QPushButton#primary:disabled {{ background: #a9c1ee; color: #f4f7fd; }}
+QLabel#sentence[long="true"] {{ font-size: 15pt; }}
 QLineEdit, QComboBox {{ background: {SURFACE}; border: 1px solid {BORDER};
                border-radius: 6px; padding: 4px 6px; }}
 QTabWidget::pane {{ border: none; }}

@@ -17,6 +17,7 @@ from engine.pitch import PitchContour
 #: Phone labels appear when the visible span is shorter than this (seconds).
 PHONE_ZOOM_S = 2.5
 SHADE_ALPHA = 60
+MIN_HEIGHT_PX = 220
 SELECTED_ALPHA = 140
 #: Word edges: a thin white line, so neighbouring words of the same colour stay apart.
 _EDGE_PEN = pg.mkPen(QColor(255, 255, 255, 230), width=2)
@@ -38,6 +39,7 @@ class WaveformView(QWidget):
         self.graphics.ci.layout.setRowStretchFactor(0, 4)
         self.graphics.ci.layout.setRowStretchFactor(1, 1)
         self._setup_plots()
+        self.graphics.setMinimumHeight(MIN_HEIGHT_PX)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)
