@@ -92,8 +92,8 @@ def test_alm_without_model_folder_falls_back_with_reason(stub_registry):
 def test_alm_model_error_falls_back_with_its_message(stub_registry):
     engine = build_engine(EngineSpec("alm", model_dir="/nowhere"))
     assert engine.choice.name == "sphinx" and isinstance(engine.analyzer, _Stub)
-    assert engine.choice.reason.startswith("CPU engine: the ALM could not be used")
-    assert "/nowhere/config.json" in engine.choice.reason
+    assert engine.choice.reason.startswith("CPU engine: ")
+    assert "/nowhere" in engine.choice.reason  # the reason names the folder it could not use
 
 
 def test_alm_without_adapter_falls_back_without_importing_torch(stub_registry, tmp_path):
