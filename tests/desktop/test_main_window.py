@@ -348,3 +348,16 @@ def test_playback_without_a_speaker_says_why(qtbot, window, clip):
     window.ctx.session.speaker = NoSpeaker()
     window.play_take_button.click()
     assert window.banner.text() == "Cannot play sound: no output device. Check the speaker or headphones."
+
+
+def test_typing_in_a_text_box_does_not_fire_shortcuts(qtbot, window, clip):
+    analyse(qtbot, window, clip)
+    index = window.ctx.practice.index
+    played = len(window.ctx.speaker.played)
+    window.activateWindow()
+    window.chat.input.setFocus()
+    qtbot.keyClicks(window.chat.input, "n p r and space")
+    assert window.chat.input.text() == "n p r and space"
+    assert window.ctx.practice.index == index
+    assert not window.ctx.recorder.recording
+    assert len(window.ctx.speaker.played) == played
