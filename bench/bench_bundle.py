@@ -51,12 +51,18 @@ class Xvfb:
     """A private virtual X display for the duration of a ``with`` block."""
 
     def __enter__(self) -> str:
-        self.display = f":{100 + os.getpid() % 400}"
-        self.proc = subprocess.Popen(["Xvfb", self.display, "-screen", "0", "1600x1000x24",
-                                      "-nolisten", "tcp"], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
-        return self.display
+        # -displayfd: Xvfb picks a free display number and writes it to the pipe once it is
+        # ready (a fixed number may be taken by someone else's Xvfb on a shared machine).
+        read_fd, write_fd = os.pipe()
+        self.proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0",
+                                      "1600x1000x24", "-nolisten", "tcp"], pass_fds=(write_fd,),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            raise RuntimeError("Xvfb did not start")
+        return f":{number}"
 
     def __exit__(self, *exc: object) -> None:
         self.proc.terminate()
@@ -78,8 +84,9 @@ def time_to_window(argv: list[str], display: str, timeout_s: float = 30.0) -> tu
         env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
                "SAYWELL_DATA_DIR": data, "SAYWELL_NO_NETWORK": "1"}
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        log = Path(data) / "output.log"
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             while time.perf_counter() - start < timeout_s:
                 found = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid",
@@ -88,7 +95,9 @@ def time_to_window(argv: list[str], display: str, timeout_s: float = 30.0) -> tu
                 if found.stdout.strip():
                     return time.perf_counter() - start, cpu_seconds(proc.pid)
                 if proc.poll() is not None:
-                    raise RuntimeError(f"{argv[0]} exited with {proc.returncode} before a window")
+                    tail = log.read_text(errors="replace").strip()[-1500:]
+                    raise RuntimeError(f"{argv[0]} exited with {proc.returncode} before a "
+                                       f"window; its output:\n{tail}")
                 time.sleep(0.02)
             raise RuntimeError(f"no window after {timeout_s:.0f} s")
         finally:
