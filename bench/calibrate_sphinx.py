@@ -186,7 +186,7 @@ def calibrate(neg: list, pos: list) -> dict:
 
 
 #: Share of native-like calibration words the detector may flag.
-DETECTOR_FALSE_ALARM = 0.02
+DETECTOR_FALSE_ALARM = 0.03
 L2_PENALTY = 1e-3
 
 

@@ -33,7 +33,7 @@ class PhoneEvidence:
     phone: str
     start: int
     end: int
-    gop: float  # per-frame score relative to the best active senone of each frame (0: nothing fits better)
+    gop: float  # per-frame score relative to the best senone of each frame (0: nothing fits better)
 
 
 @dataclass(frozen=True)
