@@ -82,7 +82,9 @@ def _embed(model, tokenizer, texts: Sequence[str], layer: int):
     """Per text: unit-norm token embeddings at ``layer`` and token weights (0 for special tokens)."""
     import torch
 
-    batch = tokenizer(list(texts), return_tensors="pt", padding=True, truncation=True,
+    # RoBERTa-style models use positions from padding_idx + 1: 2 fewer than the table holds.
+    limit = min(int(tokenizer.model_max_length), int(model.config.max_position_embeddings) - 2)
+    batch = tokenizer(list(texts), return_tensors="pt", padding=True, truncation=True, max_length=limit,
                       return_special_tokens_mask=True)
     special = batch.pop("special_tokens_mask")
     hidden = model(**batch, output_hidden_states=True).hidden_states[layer]
