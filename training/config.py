@@ -17,12 +17,10 @@ from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from engine.analyzers.alm.config import COMPUTE_DTYPES as DTYPES
+from engine.analyzers.alm.config import DEVICES, FAMILIES, QUANTIZATIONS
 from engine.errors import SayWellError
 
-FAMILIES = ("qwen2-audio", "whisper-llm")
-QUANTIZATIONS = ("nf4", "int8", "none")
-DTYPES = ("bfloat16", "float16", "float32")
-DEVICES = ("auto", "cuda", "cpu")
 SCHEDULERS = ("cosine", "linear", "constant")
 STAGES = ("sft", "projector")
 ORIGINS = ("gold", "annotation")
