@@ -96,6 +96,9 @@ class AppContext:
         dialog = SettingsDialog(self.settings, devices, device_error, self.settings_store.lab, parent)
         if dialog.exec():
             self.apply_settings(dialog.values())
+            refresh = getattr(parent, "refresh_devices", None)
+            if refresh is not None:
+                refresh()
 
     def apply_settings(self, new: AppSettings) -> None:
         old, self.settings = self.settings, new

@@ -3,6 +3,7 @@ beyond the dialogs (open file, export, delete, settings) that only a window can 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.audio_io import AudioDeviceError
 from desktop.context import AppContext
 from desktop.ipa import sentence_ipa
 from desktop.notifications import Level, Notice
@@ -80,6 +82,10 @@ class MainWindow(QMainWindow):
         self.level_meter = LevelMeter()
         self.elapsed = QLabel("Ready")
         self.elapsed.setObjectName("muted")
+        self.device_combo = QComboBox()
+        self.device_combo.setAccessibleName("Microphone")
+        self.device_combo.setMinimumWidth(150)
+        self.device_combo.setMaximumWidth(240)
         self.open_button = QPushButton(_icon("open"), "Open audio file…")
         self.open_button.setToolTip("Or drop a wav, flac or ogg file on the window")
         self.play_take_button = QPushButton(_icon("play"), "Take")
@@ -150,6 +156,7 @@ class MainWindow(QMainWindow):
         record_row = QHBoxLayout()
         record_row.addWidget(self.record_button)
         record_row.addLayout(meter, 1)
+        record_row.addWidget(self.device_combo)
         record_row.addWidget(self.open_button)
         listen_row = QHBoxLayout()
         for w in (self.play_take_button, self.play_word_button, self.speed, self.reference_button):
@@ -186,6 +193,7 @@ class MainWindow(QMainWindow):
             lambda s: self.elapsed.setText(f"Recording… {s:4.1f} s / {c.recorder.max_take_s:.0f} s"))
         c.recorder.takeRecorded.connect(lambda clip: c.session.submit(clip, p.sentence))
         self.open_button.clicked.connect(self.open_file_dialog)
+        self.device_combo.currentIndexChanged.connect(self._on_device_chosen)
         self.play_take_button.clicked.connect(lambda: c.session.play_take(self._speed()))
         self.play_word_button.clicked.connect(
             lambda: c.session.play_word(c.session.selected_word, self._speed()))
@@ -237,10 +245,37 @@ class MainWindow(QMainWindow):
         self.progress_view.exportRequested.connect(self.export_csv_dialog)
         self.progress_view.deleteRequested.connect(self.delete_history_dialog)
         self.refresh_progress()
+        self.refresh_devices()
         if s.clip is not None:  # a take that arrived before the views existed
             self._on_take(s.clip)
             self._on_assessment(s.assessment)
         self.plotsReady.emit()
+
+    def refresh_devices(self) -> None:
+        """List the microphones (deferred with the plots: PortAudio starts up slowly)."""
+        combo = self.device_combo
+        combo.blockSignals(True)
+        combo.clear()
+        try:
+            devices = self.ctx.microphone.devices()
+        except AudioDeviceError as err:
+            combo.addItem("No microphone", -1)
+            combo.setEnabled(False)
+            combo.setToolTip(str(err))
+        else:
+            combo.addItem("Default microphone", -1)
+            for device in devices:
+                if device.index is not None:
+                    combo.addItem(device.name, device.index)
+            combo.setCurrentIndex(max(0, combo.findData(self.ctx.settings.input_device)))
+            combo.setEnabled(True)
+            combo.setToolTip("Microphone to record with")
+        combo.blockSignals(False)
+
+    def _on_device_chosen(self, position: int) -> None:
+        device = self.device_combo.itemData(position)
+        if device is not None and device != self.ctx.settings.input_device:
+            self.ctx.apply_settings(replace(self.ctx.settings, input_device=int(device)))
 
     def _shortcuts(self) -> None:
         c = self.ctx
@@ -252,7 +287,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=c.session.cancel)
         order = [self.practice_panel.set_combo, self.practice_panel.prev_button,
                  self.practice_panel.next_button, self.practice_panel.ipa_button,
-                 self.practice_panel.own, self.record_button, self.open_button,
+                 self.practice_panel.own, self.record_button, self.device_combo, self.open_button,
                  self.play_take_button, self.play_word_button, self.speed, self.reference_button,
                  self.cancel_button, self.chat.input, self.chat.send_button]
         for first, second in pairwise(order):

@@ -3,7 +3,7 @@ and a box to type your own sentence."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 #: Sentences longer than this are shown in a smaller font, so they fit in two lines.
 LONG_SENTENCE_CHARS = 90
+QWIDGETSIZE_MAX = (1 << 24) - 1
 
 
 class PracticePanel(QFrame):
@@ -30,7 +31,7 @@ class PracticePanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.set_combo = QComboBox()
         self.set_combo.setAccessibleName("Practice set")
         self.set_combo.setMinimumWidth(220)
@@ -44,7 +45,7 @@ class PracticePanel(QFrame):
         self.sentence.setObjectName("sentence")
         self.sentence.setWordWrap(True)
         self.sentence.setAccessibleName("Sentence to read")
-        self.sentence.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
+        self.sentence.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.ipa = QLabel()
         self.ipa.setObjectName("ipa")
         self.ipa.setWordWrap(True)
@@ -108,13 +109,21 @@ class PracticePanel(QFrame):
 
     def _fit_height(self) -> None:
         """Reserve the wrapped text's full height: the waveform below must not squeeze it."""
+        margins = self.layout().contentsMargins()
+        width = max(self.width() - margins.left() - margins.right(), 300)  # labels span the card
         for label in (self.sentence, self.ipa):
-            width = max(label.width(), 300)
-            label.setMinimumHeight(label.heightForWidth(width) if label.text() else 0)
+            label.ensurePolished()  # the style sheet's font decides the height
+            label.setMinimumHeight(0)  # heightForWidth honours the old limits: lift them first
+            label.setMaximumHeight(QWIDGETSIZE_MAX)
+            label.setFixedHeight(label.heightForWidth(width) if label.text() else 0)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_height()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit_height)  # once shown, fonts and widths are final
 
     def show_ipa(self, ipa: str, reason_unavailable: str = "") -> None:
         self.ipa.setText(f"/{ipa}/" if ipa else reason_unavailable)

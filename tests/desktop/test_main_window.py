@@ -298,7 +298,7 @@ def test_tab_order_follows_the_work(qtbot, window, clip):
     for _ in range(4):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         seen.append(QApplication.focusWidget())
-    assert seen == [window.open_button, window.play_take_button, window.play_word_button, window.speed]
+    assert seen == [window.device_combo, window.open_button, window.play_take_button, window.play_word_button]
 
 
 def test_export_csv_from_the_progress_tab(qtbot, window, clip, tmp_path, monkeypatch):
@@ -361,3 +361,26 @@ def test_typing_in_a_text_box_does_not_fire_shortcuts(qtbot, window, clip):
     assert window.ctx.practice.index == index
     assert not window.ctx.recorder.recording
     assert len(window.ctx.speaker.played) == played
+
+
+def test_microphone_picker(qtbot, make_ctx):
+    from desktop.audio_io import InputDevice
+
+    class TwoMics(FakeMicrophone):
+        def devices(self):
+            return [InputDevice(0, "Built-in"), InputDevice(3, "USB headset")]
+
+    ctx = make_ctx(microphone=TwoMics(speechlike()))
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    combo = win.device_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == ["Default microphone", "Built-in", "USB headset"]
+    combo.setCurrentIndex(2)
+    assert ctx.recorder.device == 3 and ctx.settings_store.load().input_device == 3
+
+
+def test_no_microphone_in_the_picker(qtbot, make_ctx):
+    win = MainWindow(make_ctx(microphone=FakeMicrophone(error="No microphone was found.")))
+    qtbot.addWidget(win)
+    assert not win.device_combo.isEnabled()
+    assert win.device_combo.toolTip() == "No microphone was found."
