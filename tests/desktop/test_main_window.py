@@ -384,3 +384,18 @@ def test_no_microphone_in_the_picker(qtbot, make_ctx):
     qtbot.addWidget(win)
     assert not win.device_combo.isEnabled()
     assert win.device_combo.toolTip() == "No microphone was found."
+
+
+def test_a_long_sentence_is_shown_whole(qtbot, window):
+    panel = window.practice_panel
+    panel.ipa_button.click()
+    window.ctx.practice.use_own_sentence("This is a very long sentence that a teacher might type to see whether "
+                                         "the practice panel wraps it over two or three lines without clipping.")
+    sentence, ipa = panel.sentence, panel.ipa
+
+    def laid_out():
+        return (sentence.height() >= sentence.heightForWidth(sentence.width())
+                and sentence.geometry().bottom() < ipa.geometry().top())
+
+    qtbot.waitUntil(laid_out, timeout=3000)
+    assert sentence.height() >= 2 * sentence.fontMetrics().lineSpacing()
