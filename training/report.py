@@ -50,7 +50,8 @@ def result_to_dict(result: EvalResult) -> dict[str, Any]:
         "failures": result.failures,
         "seconds": round(result.seconds, 3),
         "notes": list(result.notes),
-        "metrics": {**result.overall.to_dict(), "bertscore_f1": result.bertscore_f1},
+        "metrics": {**result.overall.to_dict(), "bertscore_f1": result.bertscore_f1,
+                    "flagged_share": flagged_share(result)},
         "by_speaker": {k: v.to_dict() for k, v in result.by_speaker.items()},
         "by_l1": {k: v.to_dict() for k, v in result.by_l1.items()},
         "by_error_type": [
@@ -59,6 +60,12 @@ def result_to_dict(result: EvalResult) -> dict[str, Any]:
         ],
         "predictions": [_prediction_entry(s) for s in result.items],
     }
+
+
+def flagged_share(result: EvalResult) -> float:
+    """Share of the sentences' word types a backend flagged: its false-alarm rate on error-free speech."""
+    counts = result.overall.counts
+    return counts.predicted_words / counts.sentence_words if counts.sentence_words else 0.0
 
 
 def _prediction_entry(scored: ScoredItem) -> dict[str, Any]:
@@ -98,6 +105,9 @@ def markdown_report(result: EvalResult, *, command: str = "") -> str:
     lines += ["", "All figures x100. EWR: extra / predicted words (paper); EWR (script): extra / sentence words.", ""]
     bert = "" if result.bertscore_f1 is None else f" BERTScore F1: {100 * result.bertscore_f1:.1f}."
     lines += [MetricReport.markdown_header("backend"), result.overall.markdown_row(result.backend)]
+    counts = result.overall.counts
+    lines += ["", f"Words flagged: {counts.predicted_words} of {counts.sentence_words} sentence word types "
+              f"({100 * flagged_share(result):.1f} %); false alarms: {counts.fp}; gold words: {counts.gold_words}."]
     if bert:
         lines += ["", bert.strip()]
     lines += ["", "## Per first language", "", MetricReport.markdown_header("L1")]

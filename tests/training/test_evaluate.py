@@ -81,6 +81,9 @@ def test_outputs_hold_every_prediction_and_the_tables(tmp_path):
     assert "| fake | 5 | 60.0 | 60.0 | 60.0 | 20.0 |" in report
     assert "| Mandarin | 3 |" in report and "| BWC | 1 |" in report
     assert "| substitution | 3 | 1 | 33.3 |" in report
+    words = sum(len(set(i.text.lower().split())) for i in items)
+    assert f"Words flagged: 5 of {words} sentence word types ({100 * 5 / words:.1f} %); false alarms: 2" in report
+    assert data["metrics"]["flagged_share"] == pytest.approx(5 / words)
     assert not list((tmp_path / "out").glob("*.tmp"))
 
 
