@@ -386,16 +386,23 @@ def test_no_microphone_in_the_picker(qtbot, make_ctx):
     assert win.device_combo.toolTip() == "No microphone was found."
 
 
-def test_a_long_sentence_is_shown_whole(qtbot, window):
+def test_a_long_sentence_is_shown_whole(qtbot, window, qapp):
+    from desktop.widgets.theme import STYLE_SHEET
+
+    qapp.setStyleSheet(STYLE_SHEET)  # the app's large sentence font: the sentence must wrap
     panel = window.practice_panel
     panel.ipa_button.click()
     window.ctx.practice.use_own_sentence("This is a very long sentence that a teacher might type to see whether "
-                                         "the practice panel wraps it over two or three lines without clipping.")
+                                         "the practice panel wraps it over two or three lines without clipping "
+                                         "a single word of it at all.")
     sentence, ipa = panel.sentence, panel.ipa
 
     def laid_out():
         return (sentence.height() >= sentence.heightForWidth(sentence.width())
                 and sentence.geometry().bottom() < ipa.geometry().top())
 
-    qtbot.waitUntil(laid_out, timeout=3000)
-    assert sentence.height() >= 2 * sentence.fontMetrics().lineSpacing()
+    try:
+        qtbot.waitUntil(laid_out, timeout=3000)
+        assert sentence.height() >= 2 * sentence.fontMetrics().lineSpacing()
+    finally:
+        qapp.setStyleSheet("")
