@@ -106,8 +106,8 @@ def markdown_report(result: EvalResult, *, command: str = "") -> str:
     bert = "" if result.bertscore_f1 is None else f" BERTScore F1: {100 * result.bertscore_f1:.1f}."
     lines += [MetricReport.markdown_header("backend"), result.overall.markdown_row(result.backend)]
     counts = result.overall.counts
-    lines += ["", f"Words flagged: {counts.predicted_words} of {counts.sentence_words} sentence word types "
-              f"({100 * flagged_share(result):.1f} %); false alarms: {counts.fp}; gold words: {counts.gold_words}."]
+    lines += ["", (f"Words flagged: {counts.predicted_words} of {counts.sentence_words} sentence word types "
+              f"({100 * flagged_share(result):.1f} %); false alarms: {counts.fp}; gold words: {counts.gold_words}.")]
     if bert:
         lines += ["", bert.strip()]
     lines += ["", "## Per first language", "", MetricReport.markdown_header("L1")]

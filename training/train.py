@@ -21,6 +21,7 @@ import json
 import math
 import random
 import shutil
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,7 +71,22 @@ class Recipe:
         self.setup_model()
         self.setup_optimizer()
         self.maybe_resume()
+        if self.config.run.progress and self.accelerator.is_main_process:
+            print("\n".join(self.describe()), file=sys.stderr)
         return self
+
+    def describe(self) -> list[str]:
+        """What is about to run: model, trainable share, data, batch arithmetic, device."""
+        from training.modeling import trainable_summary
+
+        accumulation = self.accelerator.gradient_accumulation_steps
+        return [
+            (f"{self.config.model.family} from {self.config.model.model_dir} ({self.config.model.quantization}), "
+            f"stage {self.config.run.stage}: {trainable_summary(self.runtime)}"),
+            (f"{len(self.examples)} examples; micro-batch {self.config.optim.micro_batch} x accumulation "
+            f"{accumulation} x {self.accelerator.num_processes} process(es); {self.total_steps} optimizer steps"),
+            f"device: {self.accelerator.device}; checkpoints in {self.config.run_dir}",
+        ]
 
     def setup_accelerator(self) -> None:
         """Device checks first (a missing GPU is a clear error), then Accelerate."""
