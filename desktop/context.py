@@ -49,7 +49,7 @@ class AppContext:
         if self.fake_engine:
             return EngineSpec("fake")
         s = self.settings
-        return EngineSpec(s.engine, s.model_dir, s.adapter_dir, s.encoder_dir)
+        return EngineSpec(s.engine, s.model_dir, s.adapter_dir, s.encoder_dir, s.alm_on_cpu)
 
     def load_engine(self) -> None:
         self.engine.load(self.engine_spec())
@@ -105,7 +105,7 @@ class AppContext:
         self.settings_store.save(new)
         self.recorder.max_take_s = new.max_take_s
         self.recorder.device = None if new.input_device < 0 else new.input_device
-        engine_fields = ("engine", "model_dir", "adapter_dir", "encoder_dir")
+        engine_fields = ("engine", "model_dir", "adapter_dir", "encoder_dir", "alm_on_cpu")
         if any(getattr(old, f) != getattr(new, f) for f in engine_fields):
             self.load_engine()
         if old.data_dir != new.data_dir and self.data_dir_override is None:

@@ -22,6 +22,7 @@ class EngineSpec:
     model_dir: str = ""
     adapter_dir: str = ""
     encoder_dir: str = ""  # whisper-llm family only: the Whisper checkpoint folder
+    alm_on_cpu: bool = False  # allow the ALM on the CPU when there is no GPU (slow)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ def _alm_engine(spec: EngineSpec, progress: Any, should_cancel: Any = None) -> E
         options["adapter_dir"] = spec.adapter_dir
     if spec.encoder_dir:
         options["encoder_dir"] = spec.encoder_dir
+    if spec.alm_on_cpu:
+        options["allow_cpu"] = True
     choice = choose_engine(config_from_options(**options))
     if choice.name != "alm":
         return _cpu_engine(choice.reason)

@@ -37,6 +37,7 @@ class AppSettings:
     model_dir: str = ""
     adapter_dir: str = ""
     encoder_dir: str = ""  # whisper-llm family only
+    alm_on_cpu: bool = False  # run the ALM on the CPU when no GPU is found (slow)
     input_device: int = -1  # PortAudio index; -1 = the system default
     max_take_s: float = DEFAULT_MAX_TAKE_S
     data_dir: str = ""  # "" = the standard user data folder

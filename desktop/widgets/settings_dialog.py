@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -42,6 +43,8 @@ class SettingsDialog(QDialog):
         self.adapter_dir = self._path_row(settings.adapter_dir, "Folder of the SayWell adapter")
         self.encoder_dir = self._path_row(settings.encoder_dir, "whisper-llm models only: the Whisper folder")
         self.data_dir = self._path_row(settings.data_dir, "Default: your user data folder")
+        self.alm_on_cpu = QCheckBox("Run the ALM on the CPU when there is no GPU (minutes per take)")
+        self.alm_on_cpu.setChecked(settings.alm_on_cpu)
         self.device = QComboBox()
         self.device.addItem("System default", -1)
         for d in devices:
@@ -88,6 +91,7 @@ class SettingsDialog(QDialog):
         form.addRow("Model folder", self._with_browse(self.model_dir))
         form.addRow("Adapter", self._with_browse(self.adapter_dir))
         form.addRow("Whisper encoder", self._with_browse(self.encoder_dir))
+        form.addRow("", self.alm_on_cpu)
         form.addRow("Microphone", self.device)
         if self.device_note.text():
             form.addRow("", self.device_note)
@@ -114,11 +118,13 @@ class SettingsDialog(QDialog):
         for edit in (self.model_dir, self.adapter_dir, self.encoder_dir):
             edit.setEnabled(alm)
             edit.browse_button.setEnabled(alm)
+        self.alm_on_cpu.setEnabled(alm)
 
     def values(self) -> AppSettings:
         return replace(
             self._settings, engine=self.engine.currentData(), model_dir=self.model_dir.text().strip(),
             adapter_dir=self.adapter_dir.text().strip(), encoder_dir=self.encoder_dir.text().strip(),
+            alm_on_cpu=self.alm_on_cpu.isChecked(),
             input_device=int(self.device.currentData()),
             max_take_s=float(self.max_take.value()), data_dir=self.data_dir.text().strip(),
         )

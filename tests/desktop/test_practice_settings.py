@@ -12,7 +12,7 @@ from desktop.settings import AppSettings, SettingsStore, load_lab_config
 from desktop.tts import find_voice
 from desktop.view_models.practice import PracticeViewModel
 from engine.analyzers import registry
-from engine.errors import FormatError
+from engine.errors import FormatError, ModelError
 
 
 def test_bundled_sets_cover_known_difficulties():
@@ -46,7 +46,8 @@ def test_practice_navigation_wraps_and_own_sentences(qtbot):
 def test_settings_round_trip(tmp_path):
     store = SettingsStore(tmp_path / "settings.ini")
     assert store.load() == AppSettings()
-    wanted = AppSettings(engine="alm", model_dir="/m", adapter_dir="/a", input_device=3, max_take_s=12.5)
+    wanted = AppSettings(engine="alm", model_dir="/m", adapter_dir="/a", input_device=3, max_take_s=12.5,
+                         alm_on_cpu=True)
     store.save(wanted)
     assert SettingsStore(tmp_path / "settings.ini").load() == wanted
 
@@ -128,3 +129,18 @@ def test_piper_voice_in_folder_is_preferred(tmp_path):
     (tmp_path / "en_US-amy-low.onnx.json").write_text("{}")
     status = find_voice((tmp_path,), which=lambda name: f"/usr/bin/{name}")
     assert status.kind == "piper" and status.voice.name == "en_US-amy-low.onnx"
+
+
+def test_alm_on_cpu_reaches_the_alm_config(stub_registry, monkeypatch):
+    from engine.analyzers import alm
+
+    seen = {}
+
+    def fake_config(**options):
+        seen.update(options)
+        raise ModelError("stop here")
+
+    monkeypatch.setattr(alm, "config_from_options", fake_config)
+    engine = build_engine(EngineSpec("alm", model_dir="/m", adapter_dir="/a", alm_on_cpu=True))
+    assert seen == {"model_dir": "/m", "adapter_dir": "/a", "allow_cpu": True}
+    assert engine.choice.name == "sphinx" and "stop here" in engine.choice.reason
