@@ -16,6 +16,8 @@ import numpy as np
 from engine.errors import SayWellError
 
 RECORD_RATE_HZ = 16_000
+#: Playback rate tried when the output refuses the take's own rate.
+FALLBACK_PLAY_RATE_HZ = 48_000
 SILENT_DBFS = -90.0
 PORTAUDIO_HINT = (
     "The sound library PortAudio is missing, so SayWell cannot use the microphone or play "
@@ -147,11 +149,15 @@ class SoundDeviceSpeaker:
 
     def play(self, samples: np.ndarray, sample_rate_hz: int) -> None:
         sd = _sounddevice()
+        samples = np.asarray(samples, dtype=np.float32)
         try:
             sd.stop()
-            sd.play(np.asarray(samples, dtype=np.float32), sample_rate_hz)
-        except Exception as err:
-            raise AudioDeviceError(f"Cannot play sound: {err}. Check the speaker or headphones.") from err
+            sd.play(samples, sample_rate_hz)
+        except sd.PortAudioError:  # some outputs refuse 16 kHz: retry at the usual device rate
+            try:
+                sd.play(_resampled(samples, sample_rate_hz, FALLBACK_PLAY_RATE_HZ), FALLBACK_PLAY_RATE_HZ)
+            except Exception as err:
+                raise AudioDeviceError(f"Cannot play sound: {err}. Check the speaker or headphones.") from err
 
     def stop(self) -> None:
         try:
@@ -203,6 +209,12 @@ class FakeSpeaker:
 
     def stop(self) -> None:
         pass
+
+
+def _resampled(samples: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
+    import soxr
+
+    return soxr.resample(samples, from_hz, to_hz).astype(np.float32)
 
 
 def _tone(duration_s: float, freq_hz: float = 220.0) -> np.ndarray:
