@@ -260,6 +260,10 @@ def _ask_follow_up(ctx, QEventLoop, QTimer) -> list[str]:
 
 
 def _save_screenshot(window, path: Path, app) -> list[str]:
+    deadline = time.monotonic() + 10.0
+    while not window.waveform.has_pitch() and time.monotonic() < deadline:
+        app.processEvents()  # the pitch contour arrives from its thread
+        time.sleep(0.01)
     window.chat.browser.verticalScrollBar().setValue(0)
     for _ in range(5):
         app.processEvents()

@@ -38,7 +38,6 @@ from desktop.widgets.record_button import RecordButton
 from engine.audio import ACCEPTED_FORMATS
 from engine.feedback import Verdict
 from engine.paths import resource
-from engine.pitch import pitch_contour
 
 DEFER_PLOTS_FALLBACK_MS = 1500
 _BANNER = {Level.INFO: ("#eaf1ff", "#2f6fdf"), Level.WARNING: ("#fff7e6", "#b7791f"),
@@ -241,6 +240,7 @@ class MainWindow(QMainWindow):
         self.progress_holder.addWidget(self.progress_view)
         s = self.ctx.session
         s.selectedWordChanged.connect(self.waveform.set_selected)
+        s.pitchReady.connect(self.waveform.set_pitch)
         self.waveform.wordClicked.connect(lambda i: s.play_word(i, self._speed()))
         self.progress_view.exportRequested.connect(self.export_csv_dialog)
         self.progress_view.deleteRequested.connect(self.delete_history_dialog)
@@ -317,7 +317,6 @@ class MainWindow(QMainWindow):
             self.waveform.set_take(None)
             return
         self.waveform.set_take(clip.samples, clip.sample_rate_hz)
-        self.waveform.set_pitch(pitch_contour(clip.samples, clip.sample_rate_hz))
         self.play_take_button.setEnabled(True)
 
     def _on_assessment(self, assessment) -> None:

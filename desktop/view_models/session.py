@@ -6,6 +6,7 @@ Every error goes to the ``Notifier``; nothing here touches a widget.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from desktop.workers.engine_worker import AnalysisResult, EngineClient, Failure
 from engine.audio import AudioClip, load_audio
 from engine.errors import SayWellError
 from engine.feedback import Assessment
+from engine.pitch import pitch_contour
 
 PLAY_SPEEDS = (1.0, 0.75, 0.5)
 #: Silence added around a word played alone (seconds), so its edges are audible.
@@ -36,6 +38,8 @@ class SessionViewModel(QObject):
     attemptSaved = Signal()
     analysisDone = Signal(object)  # Assessment (also after a failure: see analysisFailed)
     analysisFailed = Signal(str)
+    pitchReady = Signal(object)  # PitchContour of the current take
+    _pitchComputed = Signal(object, object)  # (clip, contour), from the pitch thread
 
     def __init__(self, engine: EngineClient, chat: ChatViewModel, notifier: Notifier,
                  speaker: Speaker, history: HistoryStore | None = None,
@@ -56,6 +60,7 @@ class SessionViewModel(QObject):
         engine.answerFinished.connect(self._on_answer)
         engine.busyChanged.connect(self.busyChanged)
         engine.progress.connect(self.progressChanged)
+        self._pitchComputed.connect(self._on_pitch)
 
     # -- takes ---------------------------------------------------------------
     def open_file(self, path: str | Path, text: str) -> None:
@@ -78,6 +83,18 @@ class SessionViewModel(QObject):
         self.assessmentChanged.emit(None)
         self.select_word(-1)
         self._analysis_job = self.engine.analyze(clip, text)
+        self._start_pitch(clip)
+
+    def _start_pitch(self, clip: AudioClip) -> None:
+        """The pitch contour takes ~0.5 s for a 20 s take: compute it off the GUI thread."""
+        def work() -> None:
+            self._pitchComputed.emit(clip, pitch_contour(clip.samples, clip.sample_rate_hz))
+
+        threading.Thread(target=work, daemon=True, name="saywell-pitch").start()
+
+    def _on_pitch(self, clip: AudioClip, contour) -> None:
+        if clip is self.clip:  # not a take the learner has since replaced
+            self.pitchReady.emit(contour)
 
     def cancel(self) -> None:
         self.engine.cancel()

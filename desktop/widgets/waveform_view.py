@@ -95,6 +95,9 @@ class WaveformView(QWidget):
         self.wave_plot.setLimits(xMin=0, xMax=self.duration_s, minXRange=0.1)
         self.wave_plot.setXRange(0, self.duration_s, padding=0.01)
 
+    def has_pitch(self) -> bool:
+        return self._pitch_curve.xData is not None and len(self._pitch_curve.xData) > 0
+
     def set_pitch(self, contour: PitchContour | None) -> None:
         if contour is None or not len(contour.times_s):
             self._pitch_curve.setData([], [])

@@ -31,6 +31,7 @@ def test_take_is_analysed_rendered_and_saved(qtbot, window, clip):
     assessment = analyse(qtbot, window, clip)
     assert [w.text for w in assessment.flagged_words] == ["right"]
     assert set(window.waveform.regions) == {0, 1, 2, 3}
+    qtbot.waitUntil(window.waveform.has_pitch, timeout=5000)  # computed off the GUI thread
     text = window.chat.plain_text()
     assert "Score 75/100" in text and "“right”" in text and "“look”" not in text
     (attempt,) = window.ctx.history.attempts()
