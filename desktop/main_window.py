@@ -8,16 +8,13 @@ from itertools import pairwise
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -30,14 +27,10 @@ from desktop.context import AppContext
 from desktop.ipa import sentence_ipa
 from desktop.notifications import Level, Notice
 from desktop.view_models.session import PLAY_SPEEDS
-from desktop.widgets import theme
 from desktop.widgets.chat_pane import ChatPane
-from desktop.widgets.level_meter import LevelMeter
 from desktop.widgets.practice_panel import PracticePanel
-from desktop.widgets.record_button import RecordButton
+from desktop.widgets.take_controls import ListenBar, RecordBar, icon, verdict_legend
 from engine.audio import ACCEPTED_FORMATS
-from engine.feedback import Verdict
-from engine.paths import resource
 
 DEFER_PLOTS_FALLBACK_MS = 1500
 _BANNER = {Level.INFO: ("#eaf1ff", "#2f6fdf"), Level.WARNING: ("#fff7e6", "#b7791f"),
@@ -56,7 +49,7 @@ class MainWindow(QMainWindow):
         self.waveform = None
         self.progress_view = None
         self.setWindowTitle("SayWell: pronunciation practice")
-        self.setWindowIcon(QIcon(str(resource("icons", "saywell.svg"))))
+        self.setWindowIcon(icon("saywell"))
         self.setAcceptDrops(True)
         self._build()
         self._wire()
@@ -77,29 +70,16 @@ class MainWindow(QMainWindow):
         self.wave_placeholder.setMinimumHeight(300)
         self.wave_holder.addWidget(self.wave_placeholder)
         self.chat = ChatPane()
-        self.record_button = RecordButton()
-        self.level_meter = LevelMeter()
-        self.elapsed = QLabel("Ready")
-        self.elapsed.setObjectName("muted")
-        self.device_combo = QComboBox()
-        self.device_combo.setAccessibleName("Microphone")
-        self.device_combo.setMinimumWidth(150)
-        self.device_combo.setMaximumWidth(240)
-        self.open_button = QPushButton(_icon("open"), "Open audio file…")
-        self.open_button.setToolTip("Or drop a wav, flac or ogg file on the window")
-        self.play_take_button = QPushButton(_icon("play"), "Take")
-        self.play_take_button.setToolTip("Replay the whole take (R)")
-        self.play_word_button = QPushButton(_icon("play"), "Word")
-        self.play_word_button.setToolTip("Play the selected word (click a word in the waveform)")
-        self.speed = QComboBox()
-        for s in PLAY_SPEEDS:
-            self.speed.addItem(f"{s:g}×" if s != 1 else "Normal speed", s)
-        self.speed.setToolTip("Playback speed (slowed without changing the pitch)")
-        self.reference_button = QPushButton(_icon("speaker"), "Reference")
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setMaximumWidth(140)
-        self.cancel_button = QPushButton("Cancel")
+        self.record_bar = RecordBar()
+        self.listen_bar = ListenBar(PLAY_SPEEDS)
+        # Short names for the controls the wiring (and the tests) use most.
+        bar = self.record_bar
+        self.record_button, self.level_meter, self.elapsed = bar.record_button, bar.level_meter, bar.elapsed
+        self.device_combo, self.open_button = bar.device_combo, bar.open_button
+        lb = self.listen_bar
+        self.play_take_button, self.play_word_button = lb.play_take_button, lb.play_word_button
+        self.speed, self.reference_button = lb.speed, lb.reference_button
+        self.busy_bar, self.cancel_button = lb.busy_bar, lb.cancel_button
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
@@ -147,30 +127,14 @@ class MainWindow(QMainWindow):
         return card
 
     def _take_card(self) -> QFrame:
-        meter = QVBoxLayout()
-        meter.addStretch(1)
-        meter.addWidget(self.level_meter)
-        meter.addWidget(self.elapsed)
-        meter.addStretch(1)
-        record_row = QHBoxLayout()
-        record_row.addWidget(self.record_button)
-        record_row.addLayout(meter, 1)
-        record_row.addWidget(self.device_combo)
-        record_row.addWidget(self.open_button)
-        listen_row = QHBoxLayout()
-        for w in (self.play_take_button, self.play_word_button, self.speed, self.reference_button):
-            listen_row.addWidget(w)
-        listen_row.addStretch(1)
-        listen_row.addWidget(self.busy_bar)
-        listen_row.addWidget(self.cancel_button)
         card = QFrame()
         card.setObjectName("card")
         layout = QVBoxLayout(card)
         layout.setContentsMargins(12, 10, 12, 10)
-        layout.addLayout(record_row)
+        layout.addWidget(self.record_bar)
         layout.addLayout(self.wave_holder, 1)
-        layout.addWidget(_legend())
-        layout.addLayout(listen_row)
+        layout.addWidget(verdict_legend())
+        layout.addWidget(self.listen_bar)
         return card
 
     # -- wiring --------------------------------------------------------------------
@@ -253,24 +217,11 @@ class MainWindow(QMainWindow):
 
     def refresh_devices(self) -> None:
         """List the microphones (deferred with the plots: PortAudio starts up slowly)."""
-        combo = self.device_combo
-        combo.blockSignals(True)
-        combo.clear()
         try:
-            devices = self.ctx.microphone.devices()
+            devices, error = self.ctx.microphone.devices(), ""
         except AudioDeviceError as err:
-            combo.addItem("No microphone", -1)
-            combo.setEnabled(False)
-            combo.setToolTip(str(err))
-        else:
-            combo.addItem("Default microphone", -1)
-            for device in devices:
-                if device.index is not None:
-                    combo.addItem(device.name, device.index)
-            combo.setCurrentIndex(max(0, combo.findData(self.ctx.settings.input_device)))
-            combo.setEnabled(True)
-            combo.setToolTip("Microphone to record with")
-        combo.blockSignals(False)
+            devices, error = [], str(err)
+        self.record_bar.set_devices(devices, self.ctx.settings.input_device, error)
 
     def _on_device_chosen(self, position: int) -> None:
         device = self.device_combo.itemData(position)
@@ -296,7 +247,7 @@ class MainWindow(QMainWindow):
 
     # -- reactions -----------------------------------------------------------------
     def _speed(self) -> float:
-        return float(self.speed.currentData())
+        return self.listen_bar.selected_speed()
 
     def _show_sentence(self) -> None:
         p = self.ctx.practice
@@ -327,7 +278,7 @@ class MainWindow(QMainWindow):
 
     def _set_busy(self, busy: bool) -> None:
         self.busy_bar.setVisible(busy)
-        self.busy_bar.setRange(0, 0)  # indeterminate until the engine reports progress
+        self.listen_bar.set_progress(None)  # indeterminate until the engine reports progress
         self.cancel_button.setVisible(busy)
         if busy:
             self.elapsed.setText("Working…")
@@ -335,8 +286,7 @@ class MainWindow(QMainWindow):
             self.elapsed.setText("Ready")
 
     def _on_progress(self, fraction: float, step: str) -> None:
-        self.busy_bar.setRange(0, 100)
-        self.busy_bar.setValue(round(100 * max(0.0, min(1.0, fraction))))
+        self.listen_bar.set_progress(fraction)
         if step:
             self.elapsed.setText(f"{step[:1].upper()}{step[1:]}…")
 
@@ -416,17 +366,3 @@ class MainWindow(QMainWindow):
         self.ctx.recorder.abort()
         self.ctx.settings_store.save_geometry(self.saveGeometry())
         super().closeEvent(event)
-
-
-def _icon(name: str) -> QIcon:
-    return QIcon(str(resource("icons", f"{name}.svg")))
-
-
-def _legend() -> QLabel:
-    items = "".join(
-        f"<span style='color:{theme.verdict_hex(v)}'>■</span> {theme.VERDICT_LABEL[v]}&nbsp;&nbsp;&nbsp;"
-        for v in Verdict)
-    label = QLabel(f"{items}<span style='color:{theme.MUTED}'>Click a word to hear it · "
-                   "wheel to zoom, drag to pan · phones appear when zoomed in</span>")
-    label.setObjectName("muted")
-    return label
