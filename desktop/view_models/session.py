@@ -52,8 +52,7 @@ class SessionViewModel(QObject):
         self.assessment: Assessment | None = None
         self.selected_word = -1
         self._analysis_job = 0
-        self._answer_job = 0
-        self._answer_index = -1
+        self._answers: dict[int, int] = {}  # question job id -> its answer's message index
         engine.analysisFinished.connect(self._on_result)
         engine.failed.connect(self._on_failure)
         engine.answerToken.connect(self._on_token)
@@ -104,6 +103,7 @@ class SessionViewModel(QObject):
             return  # a result for a take the learner has since replaced
         self.assessment = result.assessment
         self.assessmentChanged.emit(result.assessment)
+        self._answers.clear()  # answers still coming belong to the previous take's chat
         self.chat.reset(messages_for(result.assessment))
         self._save(result)
         self.analysisDone.emit(result.assessment)
@@ -127,9 +127,9 @@ class SessionViewModel(QObject):
             self.notifier.error(failure.message)
         if failure.stage == "analyze":
             self.analysisFailed.emit(failure.message)
-        if failure.stage == "ask" and self._answer_index >= 0:
-            self.chat.finish(self._answer_index, "(no answer: " + failure.message + ")")
-            self._answer_index = -1
+        index = self._answers.pop(failure.job_id, None) if failure.stage == "ask" else None
+        if index is not None:
+            self.chat.finish(index, "(no answer: " + failure.message + ")")
 
     # -- selection and playback --------------------------------------------------
     def select_word(self, index: int) -> None:
@@ -176,8 +176,8 @@ class SessionViewModel(QObject):
             self.notifier.info("Record or open a take first, then ask about it.")
             return
         self.chat.add(ChatMessage(Role.LEARNER, "You", (question,)))
-        self._answer_index = self.chat.add(ChatMessage(Role.TUTOR, "Tutor", ("",), streaming=True))
-        self._answer_job = self.engine.ask(self._with_context(question))
+        index = self.chat.add(ChatMessage(Role.TUTOR, "Tutor", ("",), streaming=True))
+        self._answers[self.engine.ask(self._with_context(question))] = index
 
     def _with_context(self, question: str) -> str:
         """Name the selected word, so "how do I say it?" is about the word the learner picked."""
@@ -186,11 +186,12 @@ class SessionViewModel(QObject):
             return question
         return f"{question} (about “{word.text}”)"
 
-    def _on_token(self, token: str) -> None:
-        if self._answer_index >= 0:
-            self.chat.append_text(self._answer_index, token)
+    def _on_token(self, job_id: int, token: str) -> None:
+        index = self._answers.get(job_id)
+        if index is not None:  # None: a question about a take the chat no longer shows
+            self.chat.append_text(index, token)
 
     def _on_answer(self, job_id: int, answer: str) -> None:
-        if job_id == self._answer_job and self._answer_index >= 0:
-            self.chat.finish(self._answer_index, answer)
-            self._answer_index = -1
+        index = self._answers.pop(job_id, None)
+        if index is not None:
+            self.chat.finish(index, answer)

@@ -84,7 +84,7 @@ class EngineWorker(QObject):
 
     engineReady = Signal(object)  # EngineChoice
     analysisFinished = Signal(object)  # AnalysisResult
-    answerToken = Signal(str)
+    answerToken = Signal(int, str)  # job id, next piece of the answer
     answerFinished = Signal(int, str)  # job id, whole answer
     failed = Signal(object)  # Failure
     progress = Signal(float, str)
@@ -130,7 +130,8 @@ class EngineWorker(QObject):
 
     def _ask(self, job_id: int, question: str) -> None:
         tutor = self._require_engine().tutor
-        answer = tutor.ask(question, on_token=self.answerToken.emit, should_cancel=self._should_cancel)
+        answer = tutor.ask(question, on_token=lambda piece: self.answerToken.emit(job_id, piece),
+                           should_cancel=self._should_cancel)
         self.answerFinished.emit(job_id, answer)
 
     def _require_engine(self) -> Engine:
@@ -162,7 +163,7 @@ class EngineClient(QObject):
 
     engineReady = Signal(object)
     analysisFinished = Signal(object)
-    answerToken = Signal(str)
+    answerToken = Signal(int, str)
     answerFinished = Signal(int, str)
     failed = Signal(object)
     progress = Signal(float, str)
