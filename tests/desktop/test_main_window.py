@@ -407,3 +407,15 @@ def test_a_long_sentence_is_shown_whole(qtbot, window, qapp):
         assert sentence.height() >= 2 * sentence.fontMetrics().lineSpacing()
     finally:
         qapp.setStyleSheet("")
+
+
+def test_two_questions_in_a_row_get_their_own_answers(qtbot, window, clip):
+    analyse(qtbot, window, clip)
+    finished = []
+    window.ctx.engine.answerFinished.connect(lambda job, text: finished.append(text))
+    window.chat.questionAsked.emit("first question")
+    window.chat.questionAsked.emit("second question")
+    qtbot.waitUntil(lambda: len(finished) == 2, timeout=5000)
+    lines = [m.lines[0] for m in window.ctx.chat.messages[-4:]]
+    assert lines[0] == "first question" and lines[1].startswith("You asked: first question")
+    assert lines[2] == "second question" and lines[3].startswith("You asked: second question")
