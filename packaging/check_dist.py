@@ -15,6 +15,7 @@ PyPI library of that name.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import os
 import re
@@ -80,13 +81,23 @@ class FrozenRun:
     network_attempts: tuple[str, ...]
 
 
+@functools.cache
+def strace_works() -> bool:
+    """strace is installed and allowed to trace here (some sandboxes forbid ptrace)."""
+    if shutil.which("strace") is None:
+        return False
+    probe = subprocess.run(["strace", "-f", "-qq", "-e", "trace=connect", "-o", os.devnull,
+                            "true"], capture_output=True, timeout=30, check=False)
+    return probe.returncode == 0
+
+
 def run_guarded(argv: list[str], timeout_s: float = 180.0) -> FrozenRun:
     """Run a bundled executable offscreen, offline-guarded, in a temporary data folder."""
     with tempfile.TemporaryDirectory(prefix="saywell-check-") as tmp:
         log, trace = Path(tmp) / "network.log", Path(tmp) / "strace.log"
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SAYWELL_NO_NETWORK": "1",
                "SAYWELL_NETWORK_LOG": str(log), "SAYWELL_DATA_DIR": str(Path(tmp) / "data")}
-        if shutil.which("strace"):
+        if strace_works():
             argv = ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,sendto,sendmsg",
                     "-e", "signal=none", "-o", str(trace), *argv]
         start = time.perf_counter()
@@ -120,7 +131,8 @@ def check(app_dir: Path, budget_mb: float = SIZE_BUDGET_MB) -> list[tuple[bool, 
                     f"{CLI_NAME} eval (metrics: nltk, rouge-score): exit {ev.returncode}"))
     runs = (selftest, cli, ev)
     attempts = [a for run in runs for a in run.network_attempts]
-    results.append((not attempts, f"network attempts: {len(attempts)} {attempts[:3]}"))
+    level = "Python guard + strace" if strace_works() else "Python guard only (no strace)"
+    results.append((not attempts, f"network attempts ({level}): {len(attempts)} {attempts[:3]}"))
     for run in runs:
         if run.returncode != 0:
             results.append((False, "output: " + run.output.strip()[-2000:]))

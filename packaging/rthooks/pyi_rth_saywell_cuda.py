@@ -38,11 +38,11 @@ def _preload_bundled_cuda() -> None:
 class _PreloadBeforeTorch(importlib.abc.MetaPathFinder):
     """Runs the preload once, just before the first ``import torch``; finds nothing itself."""
 
-    def find_spec(self, name, path=None, target=None):  # noqa: ARG002 - finder protocol
+    def find_spec(self, name, path=None, target=None):
+        # Returning nothing (None) lets the normal finders import the module.
         if name == "torch":
             sys.meta_path.remove(self)
             _preload_bundled_cuda()
-        return None
 
 
 sys.meta_path.insert(0, _PreloadBeforeTorch())
