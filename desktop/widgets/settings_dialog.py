@@ -33,7 +33,7 @@ class SettingsDialog(QDialog):
                  lab: LabConfig | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("SayWell settings")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         self._settings = settings
         self.engine = QComboBox()
         for key, label in ENGINE_LABELS:
@@ -43,8 +43,9 @@ class SettingsDialog(QDialog):
         self.adapter_dir = self._path_row(settings.adapter_dir, "Folder of the SayWell adapter")
         self.encoder_dir = self._path_row(settings.encoder_dir, "whisper-llm models only: the Whisper folder")
         self.data_dir = self._path_row(settings.data_dir, "Default: your user data folder")
-        self.alm_on_cpu = QCheckBox("Run the ALM on the CPU when there is no GPU (minutes per take)")
+        self.alm_on_cpu = QCheckBox("Allow the ALM on the CPU without a GPU (slow)")
         self.alm_on_cpu.setChecked(settings.alm_on_cpu)
+        self.alm_on_cpu.setToolTip("Without a CUDA GPU the ALM takes minutes per take; the CPU engine takes seconds.")
         self.device = QComboBox()
         self.device.addItem("System default", -1)
         for d in devices:
