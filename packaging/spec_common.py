@@ -49,7 +49,8 @@ QT_RUNTIME_HOOKS = {"pyi_rth_pyside6", "pyi_rth_pyqtgraph_multiprocess"}
 #: Distributions whose licence files travel with the binaries (_internal/licenses/<name>/).
 LICENSED = ["pocketsphinx", "numpy", "soundfile", "soxr", "sounddevice", "pyqtgraph",
             "platformdirs", "tqdm", "nltk", "rouge-score", "absl-py", "num2words", "regex",
-            "click", "joblib", "six", "docopt", "PySide6-Essentials", "shiboken6"]
+            "joblib", "six", "PyYAML", "cloudpickle", "colorama", "defusedxml", "psutil",
+            "typing_extensions", "PySide6-Essentials", "shiboken6"]
 LICENSED_ALM = ["torch", "transformers", "peft", "bitsandbytes", "accelerate", "safetensors",
                 "tokenizers", "huggingface-hub"]
 _LICENCE_NAME = re.compile(r"(licen[cs]e|copying|notice|authors)", re.IGNORECASE)
