@@ -73,6 +73,9 @@ def licence_files(distributions: list[str]) -> list[tuple[str, str]]:
         path = Path("/usr/share/common-licenses") / text
         if path.is_file():
             found.append((str(path), "licenses"))
+    portaudio = Path("/usr/share/doc/libportaudio2/copyright")  # the system PortAudio we bundle
+    if portaudio.is_file():
+        found.append((str(portaudio), "licenses/portaudio"))
     return found
 
 
