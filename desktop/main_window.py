@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         self.settings_button.clicked.connect(self.open_settings)
         c.notifier.notified.connect(self.show_notice)
         c.engine.engineReady.connect(lambda choice: self.engine_label.setText(choice.reason))
+        c.engine.failed.connect(self._on_engine_failure)
 
     def _wire_session(self) -> None:
         s, chat = self.ctx.session, self.ctx.chat
@@ -284,6 +285,10 @@ class MainWindow(QMainWindow):
             self.elapsed.setText("Working…")
         elif not self.ctx.recorder.recording:
             self.elapsed.setText("Ready")
+
+    def _on_engine_failure(self, failure) -> None:
+        if failure.stage == "load":
+            self.engine_label.setText("No engine: analysis is unavailable (see the message above)")
 
     def _on_progress(self, fraction: float, step: str) -> None:
         self.listen_bar.set_progress(fraction)

@@ -419,3 +419,21 @@ def test_two_questions_in_a_row_get_their_own_answers(qtbot, window, clip):
     lines = [m.lines[0] for m in window.ctx.chat.messages[-4:]]
     assert lines[0] == "first question" and lines[1].startswith("You asked: first question")
     assert lines[2] == "second question" and lines[3].startswith("You asked: second question")
+
+
+def test_an_engine_that_cannot_start_is_said(qtbot, make_ctx, clip):
+    from engine.errors import ModelError
+
+    def broken(spec, progress=None, should_cancel=None):
+        raise ModelError("pocketsphinx's model folder is missing: reinstall SayWell.")
+
+    ctx = make_ctx(engine_builder=broken)
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(ctx.engine.failed, timeout=5000):
+        ctx.load_engine()
+    assert "pocketsphinx's model folder is missing" in win.banner.text()
+    assert win.engine_label.text().startswith("No engine")
+    with qtbot.waitSignal(ctx.session.analysisFailed, timeout=5000) as failed:
+        ctx.session.submit(clip, "turn right")
+    assert "No engine is loaded" in failed.args[0]
