@@ -23,8 +23,9 @@ from training.data import assemble, gold_examples
 FIXTURE = Path(__file__).resolve().parent.parent / "data" / "training_synth"
 pytestmark = pytest.mark.slow
 
-#: Optimizer steps each family needs to overfit three examples (measured: loss < 0.01).
-STEPS = {"whisper-llm": 100, "qwen2-audio": 150}
+#: Optimizer steps each family needs to overfit three examples (measured over seeds 1-3: final
+#: loss 0.001-0.002 for whisper-llm, 0.003-0.005 for qwen2-audio; 150 steps left one seed at 0.04).
+STEPS = {"whisper-llm": 100, "qwen2-audio": 200}
 
 
 @pytest.fixture(scope="module")
