@@ -50,7 +50,9 @@ def build_context(options: Options, data_dir: Path | None, *, microphone=None, s
 
     notifier = Notifier()
     lab = _lab_config(notifier)
-    store = SettingsStore(data_dir / "settings.ini" if data_dir else None, lab)
+    # Settings live in the data folder too (user-only, like the history): one place to find,
+    # back up or delete. The data-folder *setting* only moves the history and recordings.
+    store = SettingsStore(settings_path(data_dir), lab)
     settings = store.load()
     if microphone is None:
         microphone = FakeMicrophone() if options.fake_microphone else SoundDeviceMicrophone()
@@ -72,6 +74,20 @@ def build_context(options: Options, data_dir: Path | None, *, microphone=None, s
     )
     ctx.open_history()
     return ctx
+
+
+def settings_path(data_dir: Path | None) -> Path:
+    """``settings.ini`` in ``data_dir`` (default: the user data folder), user-only."""
+    import os
+
+    folder = data_dir or user_data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / "settings.ini"
+    if not path.exists():
+        path.touch(mode=0o600)
+    os.chmod(path, 0o600)
+    return path
 
 
 def route_unexpected_errors(notifier) -> None:

@@ -144,3 +144,15 @@ def test_alm_on_cpu_reaches_the_alm_config(stub_registry, monkeypatch):
     engine = build_engine(EngineSpec("alm", model_dir="/m", adapter_dir="/a", alm_on_cpu=True))
     assert seen == {"model_dir": "/m", "adapter_dir": "/a", "allow_cpu": True}
     assert engine.choice.name == "sphinx" and "stop here" in engine.choice.reason
+
+
+def test_settings_file_is_user_only(tmp_path):
+    import stat
+
+    from desktop.app import settings_path
+
+    path = settings_path(tmp_path / "data")
+    SettingsStore(path).save(AppSettings(model_dir="/m"))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert SettingsStore(path).load().model_dir == "/m"
