@@ -75,6 +75,7 @@ class OptimSection:
 
 @dataclass(frozen=True)
 class DataSection:
+    prepared_dir: str = _opt("", "folder written by `prepare`: train on its train.json (other data keys are then unused)")
     train_manifest: str = _opt("", "L2-Arctic-plus-format JSON of training records")
     audio_root: str = _opt("", "folder the manifest's audio paths are relative to (default: the manifest's folder)")
     annotation_root: str = _opt(

@@ -209,8 +209,33 @@ def build_dataset(config) -> Dataset:
     from training.annotations import annotation_examples
 
     data = config.data
+    if data.prepared_dir:
+        return prepared_dataset(Path(data.prepared_dir), allow_missing_audio=data.allow_missing_audio)
     examples = gold_examples(data.train_manifest, data.audio_root or None) if data.train_manifest else []
     if data.annotation_root and ANNOTATION in config.origins:
         examples += annotation_examples(data.annotation_root, exclude_keys={e.key for e in examples})
     dev = [s.strip() for s in data.dev_speakers.split(",") if s.strip()]
     return assemble(examples, origins=config.origins, dev_speakers=dev, allow_missing_audio=data.allow_missing_audio)
+
+
+def prepared_dataset(folder: Path, *, allow_missing_audio: bool = False) -> Dataset:
+    """The dataset `prepare` wrote (``train.json``, ``dev.json``), checked again like a fresh one.
+
+    Raises:
+        FormatError: the folder has no readable ``train.json`` of examples.
+        SpeakerLeakError / MissingAudioError: as ``assemble``.
+    """
+    from engine.errors import FormatError
+    from engine.manifest import read_json
+
+    def read(name: str) -> list[TrainingExample]:
+        path = folder / name
+        if name == "dev.json" and not path.is_file():
+            return []
+        try:
+            return [TrainingExample(**{**row, "audio_path": Path(row["audio_path"])}) for row in read_json(path, name)]
+        except (TypeError, KeyError) as err:
+            raise FormatError(f"{path} is not a list of prepared examples ({err}); run `prepare` again.") from err
+
+    train, dev = read("train.json"), read("dev.json")
+    return assemble(train + dev, dev_speakers=sorted({e.speaker for e in dev}), allow_missing_audio=allow_missing_audio)

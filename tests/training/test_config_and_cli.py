@@ -94,6 +94,10 @@ def test_prepare_writes_the_dataset_and_its_card(tmp_path, capsys):
     card = json.loads((tmp_path / "data_card.json").read_text())
     assert card["train_examples"] == 4 and card["dev_speakers"] == ["ABA"] and card["no_problem_targets"] == 1
     assert len(json.loads((tmp_path / "train.json").read_text())) == 4
+    from training.data import build_dataset
+
+    prepared = build_dataset(load_config(None, {"data.prepared_dir": str(tmp_path)}))
+    assert prepared.card() == card  # training reads back exactly what prepare wrote
 
 
 def test_prepare_fails_loudly_on_a_test_speaker(tmp_path, capsys):
