@@ -168,7 +168,7 @@ def decide(word: WordEvidence, loop: Sequence[Segment], cal: Calibration) -> Wor
             for i, p in enumerate(word.phones)
         )
         verdict = Verdict.NEEDS_WORK
-    return WordDecision(phones, word.canonical, _word_score(word, phones, verdict, cal), verdict)
+    return WordDecision(phones, word.canonical, _word_score(word, cal), verdict)
 
 
 def is_flagged(word: WordEvidence, loop: Sequence[Segment], cal: Calibration) -> bool:
@@ -250,14 +250,12 @@ def _inserted(p: PhoneEvidence, cal: Calibration) -> PhoneResult:
     return PhoneResult(None, p.phone, PhoneKind.INSERTION, p.start * FRAME_S, p.end * FRAME_S, 0.0)
 
 
-def _word_score(
-    word: WordEvidence, phones: tuple[PhoneResult, ...], verdict: Verdict, cal: Calibration
-) -> float:
-    """Frame-weighted mean of the canonical phones' scores, capped by the verdict."""
+def _word_score(word: WordEvidence, cal: Calibration) -> float:
+    """How close the word's sounds are to native speech: frame-weighted mean of its phone scores.
+
+    Not capped by the verdict: on the speechocean762 sample, capping flagged
+    words lowered the correlation with human word accuracy (0.34 -> 0.26).
+    """
     frames = sum(max(1, p.end - p.start) for p in word.phones) or 1
-    mean = (
-        sum(phone_score(p.phone, p.gop, cal) * max(1, p.end - p.start) for p in word.phones)
-        / frames
-    )
-    cap = {Verdict.GOOD: 100.0, Verdict.NEEDS_WORK: 80.0, Verdict.WRONG: 70.0}[verdict]
-    return round(min(mean, cap), 1)
+    total = sum(phone_score(p.phone, p.gop, cal) * max(1, p.end - p.start) for p in word.phones)
+    return round(total / frames, 1)
