@@ -127,10 +127,9 @@ class ChatPane(QWidget):
         if m.word_index is not None:
             title = f"<a name='w{m.word_index}' href='word:{m.word_index}'>{title}</a>"
         badge = ""
-        if m.score is not None and m.word_index is not None:
-            colour = theme.verdict_hex(m.verdict) if m.verdict else theme.score_hex(m.score)
-            badge = (f" <span style='color:{colour}; font-weight:600'>"
-                     f"{m.score:.0f}/100</span>")
+        if m.word_index is not None and m.verdict is not None:  # the word's verdict, as shaded
+            badge = (f" <span style='color:{theme.verdict_hex(m.verdict)}; font-weight:600'>"
+                     f"· {theme.VERDICT_LABEL[m.verdict]}</span>")
         lines = "".join(f"<div style='margin-top:3px'>{_line_html(line)}</div>" for line in m.lines)
         cursor = " ▍" if m.streaming else ""
         bubble = (f"<table width='100%' cellspacing='0' cellpadding='8' style='margin-bottom:6px; "

@@ -102,7 +102,7 @@ def test_chat_renders_feedback_and_links_words(qtbot):
     pane.set_messages(messages_for(Assessment("turn right here", WORDS, score=66, engine="fake")))
     text = pane.plain_text()
     assert text.lstrip().startswith("Score 66/100")
-    assert "“right”" in text and "/ɹ/ · heard /l/" in text  # IPA of expected and heard
+    assert "“right” · wrong" in text and "/ɹ/ · heard /l/" in text  # verdict; IPA expected, heard
     assert '"R" was replaced with "L"' in text and "Curl the tongue back." in text
     assert "Practise with: really, real, read" in text  # initial /R/ like in "right", not "right" itself
     assert "“turn”" not in text  # only flagged words get a message
