@@ -63,3 +63,20 @@ def test_bundle_has_its_data_and_licences_and_no_heavy_or_networked_parts(app_di
     networked = [p.name for p in internal.rglob("*")
                  if "Qt6Network" in p.name or "qvnc" in p.name or "tuio" in p.name]
     assert networked == [], "networked Qt parts must not be bundled"
+
+
+@pytest.mark.slow
+def test_bundle_cli_bad_input_and_missing_alm_give_documented_exit_codes(app_dir: Path, tmp_path):
+    cli = str(app_dir / "saywell-cli")
+    sample = app_dir / "_internal" / "resources" / "samples" / "sample.wav"
+    (tmp_path / "notes.wav").write_text("not audio")
+    cases = [([cli, "analyze", str(tmp_path / "notes.wav"), "--text", "hi"], 3),
+             ([cli, "explain", str(tmp_path / "notes.wav")], 5),
+             ([cli, "analyze", str(sample), "--text", "hi", "--engine", "alm",
+               "--model-dir", str(tmp_path)], 7)]  # the CPU bundle has no ALM stack
+    for argv, expected in cases:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False,
+                              cwd=tmp_path)
+        assert proc.returncode == expected, proc.stderr
+        assert proc.stderr.startswith("saywell: error:") and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
