@@ -164,3 +164,35 @@ def test_no_telemetry_update_check_or_download_code_in_the_app():
     assert files, "no source files found"
     offenders = [use for path in files for use in _network_uses(path)]
     assert offenders == []
+
+
+HF_LIBRARIES = ("transformers", "huggingface_hub", "peft", "datasets", "accelerate", "tokenizers")
+
+
+def _imports_engine_at_top(tree: ast.Module) -> bool:
+    for node in tree.body:  # module level only: it runs before any function can import HF
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and \
+                (node.module == "engine" or node.module.startswith("engine.")):
+            return True
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "engine"
+                                                for a in node.names):
+            return True
+    return False
+
+
+def test_every_module_using_hugging_face_imports_engine_first():
+    """``import engine`` forces offline mode, so it must run before any HF import can."""
+    late = []
+    for pkg in ("engine", "training"):
+        for path in (REPO / pkg).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            uses_hf = any(
+                (isinstance(n, ast.Import) and any(a.name.split(".")[0] in HF_LIBRARIES
+                                                   for a in n.names))
+                or (isinstance(n, ast.ImportFrom) and n.module
+                    and n.module.split(".")[0] in HF_LIBRARIES)
+                for n in ast.walk(tree))
+            inside_engine = pkg == "engine"  # the package's own __init__ has already run
+            if uses_hf and not inside_engine and not _imports_engine_at_top(tree):
+                late.append(str(path.relative_to(REPO)))
+    assert late == []
