@@ -103,7 +103,11 @@ def collect_app(a, PYZ, EXE, COLLECT, distpath: str,  # PyInstaller's build clas
     def executable(name: str, skip_scripts: set[str], console: bool):
         scripts = [entry for entry in a.scripts if entry[0] not in skip_scripts]
         return EXE(pyz, scripts, [], exclude_binaries=True, name=name, console=console,
-                   strip=False, upx=False)
+                   strip=False, upx=False, icon=icon)
+
+    # Windows and macOS show it on the executables; Linux ignores it (launchers use the PNG).
+    ico = ROOT / "resources" / "icons" / "saywell.ico"
+    icon = str(ico) if ico.is_file() else None
 
     gui = executable(GUI_NAME, {"launch_cli"}, console=False)
     # The command line never loads Qt: skip the Qt run-time hooks (they load QtCore).
