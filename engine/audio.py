@@ -12,6 +12,9 @@ from engine.errors import AudioError
 SAMPLE_RATE_HZ = 16_000
 MIN_DURATION_S = 0.3
 DEFAULT_MAX_DURATION_S = 60.0
+#: Sample rates a file or array may have before resampling to SAMPLE_RATE_HZ.
+MIN_RATE_HZ = 1_000
+MAX_RATE_HZ = 384_000
 #: Files soundfile (libsndfile) reads that we document as supported.
 ACCEPTED_FORMATS = ("wav", "flac", "ogg")
 #: Peak level (dBFS) under which a take counts as silence.
@@ -69,8 +72,13 @@ def load_audio(path: str | Path, max_duration_s: float = DEFAULT_MAX_DURATION_S)
             f"Cannot read {path.name} as audio ({err}). "
             f"Accepted formats: {', '.join(ACCEPTED_FORMATS)}."
         ) from err
-    if info.samplerate <= 0 or info.frames <= 0:
+    if info.frames <= 0:
         raise AudioError(f"{path.name} contains no audio samples.")
+    if not MIN_RATE_HZ <= info.samplerate <= MAX_RATE_HZ:
+        raise AudioError(
+            f"{path.name} has a sample rate of {info.samplerate} Hz; "
+            f"accepted rates are {MIN_RATE_HZ}-{MAX_RATE_HZ} Hz."
+        )
     if info.frames / info.samplerate > max_duration_s:
         raise AudioError(
             f"{path.name} lasts {info.frames / info.samplerate:.1f} s; "
@@ -97,9 +105,10 @@ def clip_from_array(
     data = np.asarray(data)
     if data.size == 0:
         raise AudioError(f"{source} is empty: no audio samples.")
-    if not 1_000 <= int(sample_rate_hz) <= 384_000:
+    if not MIN_RATE_HZ <= int(sample_rate_hz) <= MAX_RATE_HZ:
         raise AudioError(
-            f"{source} has a sample rate of {sample_rate_hz} Hz; accepted rates are 1000-384000 Hz."
+            f"{source} has a sample rate of {sample_rate_hz} Hz; "
+            f"accepted rates are {MIN_RATE_HZ}-{MAX_RATE_HZ} Hz."
         )
     if np.issubdtype(data.dtype, np.integer):
         data = data.astype(np.float32) / float(np.iinfo(data.dtype).max)

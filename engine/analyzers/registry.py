@@ -9,6 +9,7 @@ imports torch. Tests register fakes with ``register_analyzer`` (or monkeypatch `
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,15 @@ ALM_INSTALL_HINT = (
     'install the ALM extra (pip install -e ".[alm]" in a source checkout, with torch==2.13.0 '
     "pinned) and pass a local model folder (saywell ... --engine alm --model-dir DIR)"
 )
+FROZEN_ALM_HINT = (
+    "this SayWell build is the CPU build and carries no ALM engine: use the SayWell-ALM "
+    "build (docs/packaging.md) or --engine sphinx"
+)
+
+
+def _alm_hint() -> str:
+    """What to do when the ALM stack is missing: a frozen app cannot pip install."""
+    return FROZEN_ALM_HINT if getattr(sys, "frozen", False) else ALM_INSTALL_HINT
 
 
 def _sphinx(**options: Any) -> Analyzer:
@@ -39,7 +49,7 @@ def _alm(**options: Any) -> Analyzer:
         module = importlib.import_module("engine.analyzers.alm")
     except ImportError as err:
         raise ModelError(
-            f"The ALM engine is not available ({err.name or err}): {ALM_INSTALL_HINT}."
+            f"The ALM engine is not available ({err.name or err}): {_alm_hint()}."
         ) from err
     factory = getattr(module, "create_analyzer", None)
     if factory is None:
@@ -51,7 +61,7 @@ def _alm(**options: Any) -> Analyzer:
         return factory(**options)
     except ImportError as err:
         raise ModelError(
-            f"The ALM engine needs {err.name or 'a missing package'}: {ALM_INSTALL_HINT}."
+            f"The ALM engine needs {err.name or 'a missing package'}: {_alm_hint()}."
         ) from err
 
 

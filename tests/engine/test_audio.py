@@ -63,6 +63,16 @@ def test_too_long_uses_configurable_limit(tmp_path):
     assert load_audio(path, max_duration_s=5.0).duration_s == pytest.approx(3.0)
 
 
+def test_bad_header_rate_is_named_before_duration(tmp_path):
+    path = tmp_path / "slow.wav"
+    sf.write(path, _tone(1.0, 16_000), 16_000)
+    data = bytearray(path.read_bytes())
+    data[24:28] = (1).to_bytes(4, "little")  # the RIFF header's sample rate field: 1 Hz
+    path.write_bytes(bytes(data))
+    with pytest.raises(AudioError, match="sample rate of 1 Hz; accepted rates are 1000-384000 Hz"):
+        load_audio(path)
+
+
 def test_silence_is_rejected():
     with pytest.raises(AudioError, match="silent"):
         clip_from_array(np.zeros(16_000, dtype=np.float32), 16_000)

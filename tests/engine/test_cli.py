@@ -140,6 +140,18 @@ def test_missing_alm_backend_is_a_model_error(
     assert code == 7 and ".[alm]" in err and "--model-dir" in err
 
 
+def test_missing_alm_in_a_frozen_build_points_to_the_alm_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A PyInstaller CPU bundle cannot pip install: it must not suggest it.
+    monkeypatch.setitem(sys.modules, "engine.analyzers.alm", None)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    code, _, err = run(
+        capsys, "analyze", str(tone(tmp_path / "a.wav")), "--text", "hi", "--engine", "alm"
+    )
+    assert code == 7 and "SayWell-ALM build" in err and "pip install" not in err
+
+
 def test_unknown_engine_in_the_registry_lists_valid_names() -> None:
     from engine.errors import ModelError
 
