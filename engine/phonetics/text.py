@@ -25,6 +25,15 @@ _CURRENCIES = {
     "€": ("euro", "euros", "cent", "cents"),
 }
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+#: Latin letters with no decomposition into a base letter plus accents, spelled the way
+#: English text usually writes them ("Straße" -> "strasse", "Ærø" -> "aero", "Łódź" -> "lodz").
+_LATIN_LETTERS = str.maketrans(
+    {
+        "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE",
+        "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D",
+        "ı": "i", "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T", "ŋ": "ng", "Ŋ": "NG", "ĸ": "k",
+    }
+)  # fmt: skip
 _DASHES = re.compile(r"[\u2010-\u2015\u2212_/]")
 
 _TOKEN_RE = re.compile(
@@ -49,7 +58,8 @@ def normalize_sentence(text: str) -> tuple[str, ...]:
     """
     if not isinstance(text, str):
         raise TextError(f"The sentence must be text, got {type(text).__name__}.")
-    cleaned = _fold_accents(unicodedata.normalize("NFKC", text).translate(_APOSTROPHES))
+    cleaned = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).translate(_LATIN_LETTERS)
+    cleaned = _fold_accents(cleaned)
     cleaned = _DASHES.sub(" ", cleaned).replace("-", " ")
     words: list[str] = []
     for match in _TOKEN_RE.finditer(cleaned):
@@ -69,11 +79,21 @@ def _fold_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def _script(token: str) -> str:
+    """A readable name for the writing system of ``token``'s first letter ("Cyrillic", "CJK")."""
+    name = unicodedata.name(token[0], "")
+    first = name.split(" ")[0] if name else ""
+    if not first or first == "LATIN":
+        return "letters outside a-z"
+    return f"{first if first == 'CJK' else first.capitalize()} script"
+
+
 def _spoken(kind: str, token: str) -> list[str]:
     if kind == "foreign":
         raise TextError(
-            f"{token!r} is not written in English letters; SayWell reads English sentences "
-            "written with the letters a-z, digits and & % $ symbols."
+            f"{token!r} is written in {_script(token)}, not in English letters; SayWell reads "
+            "English sentences written with the letters a-z (accents are dropped), digits and "
+            "& % $ symbols."
         )
     if kind == "word":
         word = token.lower().strip("'")

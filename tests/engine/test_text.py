@@ -25,6 +25,10 @@ from engine.phonetics.text import normalize_sentence
         ("at 10:05", ("at", "ten", "oh", "five")),
         ("the 1990s", ("the", "nineteen", "nineties")),
         ("Café naïve", ("cafe", "naive")),
+        ("Straße GROẞ", ("strasse", "gross")),
+        ("Æsop's Cœur Ærø", ("aesop's", "coeur", "aero")),
+        ("Łódź Đorđe Søren", ("lodz", "dorde", "soren")),
+        ("Þór and Ðæ", ("thor", "and", "dae")),
         ("  multiple   spaces\tand\nlines ", ("multiple", "spaces", "and", "lines")),
     ],
 )
@@ -38,9 +42,22 @@ def test_no_speakable_word_is_a_text_error(text: str) -> None:
         normalize_sentence(text)
 
 
-def test_non_english_script_is_named() -> None:
-    with pytest.raises(TextError, match="English letters"):
-        normalize_sentence("hello 你好")
+@pytest.mark.parametrize(
+    ("text", "script"),
+    [
+        ("hello 你好", "CJK script"),
+        ("привет world", "Cyrillic script"),
+        ("καλημέρα", "Greek script"),
+    ],
+)
+def test_non_latin_script_is_named(text: str, script: str) -> None:
+    with pytest.raises(TextError, match=f"written in {script}, not in English letters"):
+        normalize_sentence(text)
+
+
+def test_latin_letter_outside_a_z_is_named() -> None:
+    with pytest.raises(TextError, match="letters outside a-z"):
+        normalize_sentence("the ʃ sound")
 
 
 def test_non_string_is_a_text_error() -> None:
