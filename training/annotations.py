@@ -95,10 +95,14 @@ def _tiers(path: Path) -> tuple[list[tuple[float, float, str]], list[tuple[float
 
 
 def composed_target(annotation_info: dict[str, list[str]], text: str) -> str:
-    """The target text the engine's composer writes for an annotation (paper format)."""
+    """The target text the engine's composer writes for an annotation (paper format).
+
+    The brief (L2-Arctic-plus) wording, so composed targets read like the gold
+    ones they are mixed with; the app's detailed wording adds IPA and tips.
+    """
     from engine.composer import Composer
 
-    feedback = Composer.default().feedback_from_annotation(annotation_info)
+    feedback = Composer.default().with_detail(False).feedback_from_annotation(annotation_info)
     return answer_from_feedback_dict(feedback, text)
 
 

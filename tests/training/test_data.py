@@ -158,6 +158,7 @@ def test_annotated_utterances_become_composer_targets(tmp_path):
     assert [i.word for i in items] == ["the", "dog"]  # sentence order, one line per error
     assert "DH" in items[0].issue + items[0].suggestion and "G" in items[1].issue + items[1].suggestion
     assert all(i.suggestion for i in items)
+    assert "(ð)" not in flagged.target  # the gold (brief) wording, not the app's IPA-rich one
     assert clean.target == "No Problem"
 
 
