@@ -14,7 +14,7 @@ test: $(VENV)/.dev-installed
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.dev-installed
-	$(VENV)/bin/ruff check engine desktop training tests bench
+	$(VENV)/bin/ruff check engine desktop training tests bench packaging
 	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.dev-installed
@@ -22,6 +22,7 @@ bench: $(VENV)/.dev-installed
 
 dist: $(VENV)/.dev-installed
 	$(VENV)/bin/pyinstaller --noconfirm --clean build.spec
+	$(PY) packaging/check_dist.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
