@@ -62,7 +62,18 @@ def flag_rate(results) -> tuple[float, int, int]:
     return (flagged / words if words else 0.0), flagged, words
 
 
-def pearson_word_scores(results) -> tuple[float, int]:
+#: Word-score definitions compared on speechocean762 (the analyzer reports "word score"):
+#: each maps a word's (phone score, frames) pairs to one number.
+SCORE_DEFINITIONS = {
+    "word score": None,
+    "mean phone score": lambda s, f: sum(s) / len(s),
+    "worst phone score": lambda s, f: min(s),
+    "mean of mean and worst": lambda s, f: (sum(s) / len(s) + min(s)) / 2,
+}
+
+
+def pearson_word_scores(results, definition=None) -> tuple[float, int]:
+    """Pearson r of word scores (or ``definition`` of the phone scores) with human word accuracy."""
     import numpy as np
 
     ours, human = [], []
@@ -70,8 +81,12 @@ def pearson_word_scores(results) -> tuple[float, int]:
         gold = record["scores"]["words"]
         if len(gold) != len(assessment.words):
             continue  # the sentence normalised differently from the corpus's word list
-        ours += [w.score for w in assessment.words]
-        human += [g["accuracy"] for g in gold]
+        for w, g in zip(assessment.words, gold):
+            phones = [p for p in w.phones if p.expected is not None] or list(w.phones)
+            scores = [p.score for p in phones] or [w.score]
+            frames = [max(0.01, p.end_s - p.start_s) for p in phones] or [1.0]
+            ours.append(w.score if definition is None else definition(scores, frames))
+            human.append(g["accuracy"])
     return float(np.corrcoef(ours, human)[0, 1]), len(ours)
 
 
@@ -171,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"speechocean762 sample: Pearson r of word score vs human word accuracy {r:.3f} over {n} words (target >= 0.5)"
     )
+    others = ", ".join(
+        f"{name} {pearson_word_scores(so, f)[0]:.3f}"
+        for name, f in SCORE_DEFINITIONS.items()
+        if f is not None
+    )
+    print(f"  other word-score definitions (not fit, compared only; 25 utterances): {others}")
     if not args.skip_speed:
         s = speed(args.data)
         print(

@@ -169,9 +169,11 @@ def calibrate(neg: list, pos: list) -> dict:
             if hits > best_u[0]:
                 best_u = (hits, v, c)
     by_phone: dict[str, list[float]] = {}
+    log_frames: dict[str, list[float]] = {}
     for w, _loop in neg:
         for p in w.phones:
             by_phone.setdefault(p.phone, []).append(p.gop)
+            log_frames.setdefault(p.phone, []).append(float(np.log(max(1, p.end - p.start))))
     return {
         "min_gain": min_gain,
         "min_gain_supported": min_gain_supported,
@@ -181,26 +183,86 @@ def calibrate(neg: list, pos: list) -> dict:
             k: [round(float(np.median(v)), 2), round(float(np.std(v)), 2)]
             for k, v in sorted(by_phone.items())
         },
+        "duration_stats": {
+            k: [round(float(np.median(v)), 3), round(float(np.std(v)), 3)]
+            for k, v in sorted(log_frames.items())
+        },
         "chosen": chosen | {"unclear": {"positives_caught": best_u[0]}},
+    }
+
+
+#: Pseudo-count of the error-form log-odds table: kinds seen on few words stay near 0
+#: (set a priori, not tuned).
+ODDS_PSEUDO_COUNT = 4.0
+
+
+def error_log_odds(neg: list, pos: list) -> dict[str, float]:
+    """Per ``error_key``: log odds that a word is a gold-error word when the probe picked that
+    kind of error form, relative to the base rate, smoothed toward 0 (``ODDS_PSEUDO_COUNT``)."""
+    from collections import Counter
+
+    from engine.analyzers.sphinx.detector import error_key, usable_variant
+
+    def counts(pairs: list) -> Counter:
+        return Counter(error_key(v) for v in (usable_variant(w) for w, _ in pairs) if v)
+
+    cn, cp = counts(neg), counts(pos)
+    p0 = len(pos) / max(1, len(pos) + len(neg))
+    base = np.log(p0 / (1 - p0))
+    m = ODDS_PSEUDO_COUNT
+    return {
+        k: round(float(np.log((cp[k] + m * p0) / (cn[k] + m * (1 - p0))) - base), 4)
+        for k in sorted(set(cn) | set(cp))
+    }
+
+
+def speakers_of(rows_by_set: dict[str, list[dict]]) -> dict[int, str]:
+    """id(WordEvidence) -> speaker ("native" for the native recordings), for cross-fitting."""
+    return {
+        id(w): "native" if name == "native" else _speaker(row["id"])
+        for name, rows in rows_by_set.items()
+        for row in rows
+        for w in row["ev"].words
     }
 
 
 #: Share of native-like calibration words the detector may flag.
 DETECTOR_FALSE_ALARM = 0.03
 L2_PENALTY = 1e-3
+#: Native recordings are real speech, the canonical renderings a TTS stand-in for it: each
+#: native word weighs this many canonical ones in the regression (the smallest
+#: round weight keeping the native false-alarm rate <= 3 % on the calibration side).
+NATIVE_WEIGHT = 10.0
 
 
-def fit_combiner(neg: list, pos: list, phone_stats: dict) -> dict:
-    """Class-balanced logistic regression of gold-error words against native-like words."""
+def fit_combiner(neg: list, pos: list, found: dict, speakers: dict[int, str]) -> dict:
+    """Class-balanced logistic regression of gold-error words against native-like words.
+
+    The error-form log odds of each speaker's words come from a table built without that
+    speaker (cross-fitting): with the full table the regression would trust it too much.
+    """
     from engine.analyzers.sphinx.detector import Combiner, features
 
-    xn = np.array([features(w, loop, phone_stats) for w, loop in neg])
-    xp = np.array([features(w, loop, phone_stats) for w, loop in pos])
+    tables = {
+        s: error_log_odds(
+            [x for x in neg if speakers[id(x[0])] != s], [x for x in pos if speakers[id(x[0])] != s]
+        )
+        for s in {speakers[id(w)] for w, _ in neg + pos}
+    }
+
+    def row(w, loop) -> tuple[float, ...]:
+        odds = tables[speakers[id(w)]]
+        return features(w, loop, found["phone_stats"], found["duration_stats"], odds)
+
+    xn = np.array([row(w, loop) for w, loop in neg])
+    xp = np.array([row(w, loop) for w, loop in pos])
     x = np.vstack([xn, xp])
     y = np.r_[np.zeros(len(xn)), np.ones(len(xp))]
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
     xs = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
     balance = np.where(y == 1, len(y) / (2 * y.sum()), len(y) / (2 * (len(y) - y.sum())))
+    native = np.r_[[speakers[id(w)] == "native" for w, _ in neg], np.zeros(len(xp), bool)]
+    balance = balance * np.where(native, NATIVE_WEIGHT, 1.0)
     w = np.zeros(xs.shape[1])
     for _ in range(4000):  # plain gradient descent: 2.5k rows, 25 features
         p = 1 / (1 + np.exp(-xs @ w))
@@ -222,6 +284,45 @@ def word_flag_rates(cal, neg: list, pos: list) -> tuple[float, float]:
         return is_flagged(w, loop, cal)
 
     return (sum(map(flagged, neg)) / max(1, len(neg)), sum(map(flagged, pos)) / max(1, len(pos)))
+
+
+def replay(cal, rows_by_set: dict[str, list[dict]], held_out: bool) -> dict[str, float]:
+    """Word-level figures of ``cal`` replayed on cached evidence (a quick stand-in for the bench).
+
+    Perceived renderings: precision, recall, F1 of flagged words against gold-error words;
+    canonical renderings and native recordings: share of words flagged. ``held_out`` picks
+    the held-out speakers (native recordings are reported with the calibration side).
+    """
+    from engine.analyzers.sphinx.scoring import is_flagged
+
+    tp = fp = fn = 0
+    flagged = {"canonical": [0, 0], "native": [0, 0]}
+    for name, rows in rows_by_set.items():
+        if name not in MANIFESTS or (name == "native" and held_out):
+            continue
+        for row in rows:
+            if name != "native" and is_held_out(_speaker(row["id"])) != held_out:
+                continue
+            for w in row["ev"].words:
+                hit = is_flagged(w, row["ev"].loop, cal)
+                if "perceived" in name:
+                    gold = w.word in row["gold"]
+                    tp, fp, fn = (
+                        tp + (hit and gold),
+                        fp + (hit and not gold),
+                        fn + (gold and not hit),
+                    )
+                else:
+                    counts = flagged["native" if name == "native" else "canonical"]
+                    counts[0] += hit
+                    counts[1] += 1
+    p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(2 * p * r / max(1e-9, p + r), 4),
+        **{f"{k}_flagged": round(a / max(1, b), 4) for k, (a, b) in flagged.items() if b},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,14 +353,18 @@ def main(argv: list[str] | None = None) -> int:
         "native recordings and of the dev_synth canonical renderings of the calibration speakers; "
         "positives the gold-error words of their perceived renderings. Held-out speakers "
         f"{sorted(HELD_OUT_SPEAKERS)} are never used. combiner: class-balanced logistic regression "
-        "over the detector's features, threshold = the negatives' "
+        f"over the detector's features (each native word weighs {NATIVE_WEIGHT:g} canonical ones), threshold = the negatives' "
         f"{1 - DETECTOR_FALSE_ALARM:.0%} quantile (so {DETECTOR_FALSE_ALARM:.0%} of native-like words "
-        "are flagged). min_gain/min_gain_supported/max_gop (naming an error rather than calling it "
+        "are flagged); error_log_odds (one of its features): per kind of error form, smoothed log odds "
+        f"(pseudo-count {ODDS_PSEUDO_COUNT:g}) of a gold error when the probe picks it, relative to the "
+        "base rate; cross-fitted by speaker when fitting the regression. duration_stats: per phone, "
+        "median and sd of log frames in the negatives. min_gain/min_gain_supported/max_gop (naming an error rather than calling it "
         f"unclear): per class, the grid setting catching most positives while naming at most {BUDGET} "
         "of the negatives. unclear_gop: same, for phones no error form explains. phone_stats: per phone, "
         "median and sd of the fit in the negatives (for z-scores and 0-100 scores)."
     )
-    found["combiner"] = fit_combiner(neg, pos, found["phone_stats"])
+    found["error_log_odds"] = error_log_odds(neg, pos)
+    found["combiner"] = fit_combiner(neg, pos, found, speakers_of(rows))
     cal = Calibration(**found, how=how)
     fa, hit = word_flag_rates(cal, neg, pos)
     h_neg, h_pos = split(rows, held_out=True)
@@ -272,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
         "held_out_canonical_false_alarm_rate": round(h_fa, 4),
         "held_out_positive_flag_rate": round(h_hit, 4),
         "per_class": chosen,
+        "replay_calibration_side": replay(cal, rows, held_out=False),
+        "replay_held_out": replay(cal, rows, held_out=True),
     }
     cal = replace(cal, figures=figures)
     print(json.dumps(figures, indent=1))

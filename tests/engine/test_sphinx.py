@@ -186,3 +186,48 @@ def test_missing_or_malformed_calibration_is_an_analyzer_error(tmp_path: Path) -
     bad.write_text('{"min_gain": 1}', encoding="utf-8")
     with pytest.raises(AnalyzerError, match="calibration"):
         Calibration.load(bad)
+
+
+def test_calibration_matches_the_detector_features() -> None:
+    from engine.analyzers.sphinx import Calibration
+    from engine.analyzers.sphinx.detector import FEATURES
+
+    cal = Calibration.load()
+    assert cal.combiner is not None and cal.combiner["features"] == list(FEATURES)
+    assert len(cal.combiner["weights"]) == len(FEATURES) + 1  # one per feature, then the bias
+    # Every phone has native fit and duration statistics; the error-form table names real kinds.
+    assert set(PHONES) <= set(cal.phone_stats) and set(PHONES) <= set(cal.duration_stats)
+    assert cal.error_log_odds["substitution:R>L"] > 0
+
+
+def test_error_keys_and_timing_features() -> None:
+    from engine.analyzers.sphinx.detector import FEATURES, duration_z, error_key, features
+    from engine.analyzers.sphinx.evidence import PhoneEvidence, WordEvidence
+    from engine.analyzers.sphinx.variants import word_variants
+
+    base = ("R", "IH", "G", "R", "EH", "T")
+    forms = {(v.kind, v.index): v for v in word_variants("regret", base, frozenset({base}))}
+    assert error_key(forms[("deletion", 5)]) == "deletion:T>None:final"
+    assert error_key(forms[("deletion", 0)]) == "deletion:R>None"
+    assert duration_z("T", 20, {"T": [2.0, 0.5]}) > 0 > duration_z("T", 3, {"T": [2.0, 0.5]})
+    # A word whose final T is squeezed to the 3-frame minimum and fits badly.
+    phones = tuple(
+        PhoneEvidence(p, 10 * i, 10 * i + (3 if p == "T" else 10), -200.0 if p == "T" else -40.0)
+        for i, p in enumerate(base)
+    )
+    word = WordEvidence("regret", False, base, phones, None, phones, 0.0)
+    found = dict(zip(FEATURES, features(word, (), {"T": [-50.0, 20.0]})))
+    assert len(found) == len(FEATURES)
+    assert found["final_short"] == 1.0 and found["final_z"] == pytest.approx(-7.5)
+    assert found["z_min"] == found["z_min_consonant"] == found["final_z"]
+    assert found["has_error_form"] == 0.0 and found["error_log_odds"] == 0.0
+
+
+def test_phone_loop_runs_alongside_and_gives_the_same_transcript(analyzer: SphinxAnalyzer) -> None:
+    pcm = load_audio(DATA / "sphinx_native_a0003.wav").to_pcm16()
+    aligner = analyzer.collector.aligner
+    # pocketsphinx's noise tracking carries over from the previous take: start from this one.
+    aligner.phone_loop(pcm)
+    serial = aligner.phone_loop(pcm)
+    assert aligner.phone_loop_async(pcm)() == serial
+    assert {"SIL"} < {s.name for s in serial}

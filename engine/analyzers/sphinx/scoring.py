@@ -51,6 +51,10 @@ class Calibration:
     phone_stats: dict[str, list[float]] = field(
         default_factory=dict
     )  # phone -> native [median, sd] gop
+    duration_stats: dict[str, list[float]] = field(
+        default_factory=dict
+    )  # phone -> native [median, sd] of log frames
+    error_log_odds: dict[str, float] = field(default_factory=dict)  # detector.error_key -> log odds
     combiner: dict[str, Any] | None = None  # detector weights; None: flag by the class rules alone
     how: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
@@ -175,7 +179,8 @@ def is_flagged(word: WordEvidence, loop: Sequence[Segment], cal: Calibration) ->
     """The detector's verdict; without a combiner, the class rules (named error or unclear phone)."""
     if cal.combiner is None:
         return accepts(word, loop, cal) or bool(unclear_phones(word, cal))
-    return _combiner(cal).flags(features(word, loop, cal.phone_stats))
+    found = features(word, loop, cal.phone_stats, cal.duration_stats, cal.error_log_odds)
+    return _combiner(cal).flags(found)
 
 
 def _combiner(cal: Calibration) -> Combiner:
