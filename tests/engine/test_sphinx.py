@@ -221,13 +221,3 @@ def test_error_keys_and_timing_features() -> None:
     assert found["final_short"] == 1.0 and found["final_z"] == pytest.approx(-7.5)
     assert found["z_min"] == found["z_min_consonant"] == found["final_z"]
     assert found["has_error_form"] == 0.0 and found["error_log_odds"] == 0.0
-
-
-def test_phone_loop_runs_alongside_and_gives_the_same_transcript(analyzer: SphinxAnalyzer) -> None:
-    pcm = load_audio(DATA / "sphinx_native_a0003.wav").to_pcm16()
-    aligner = analyzer.collector.aligner
-    # pocketsphinx's noise tracking carries over from the previous take: start from this one.
-    aligner.phone_loop(pcm)
-    serial = aligner.phone_loop(pcm)
-    assert aligner.phone_loop_async(pcm)() == serial
-    assert {"SIL"} < {s.name for s in serial}

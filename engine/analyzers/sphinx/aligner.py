@@ -11,10 +11,7 @@ score is a goodness of pronunciation (how much worse it fits than the best
 free choice). That costs CPU; ``topn=1`` (one Gaussian per codebook) wins most
 of it back (on a dev_synth subset the evidence's ROC areas drop 0.01-0.03,
 against 0.05-0.08 gained over partial scoring). A second, default-configured
-``loop`` decoder runs the free phone loop ("what I heard"); it has its own
-model state, so ``phone_loop_async`` runs it on a worker thread while the main
-decoder aligns (pocketsphinx releases the GIL while decoding: on two cores a
-4 s sentence takes ~0.1 s less).
+``loop`` decoder runs the free phone loop ("what I heard").
 
 Scores are pocketsphinx log-likelihoods (log base 1.0001, scaled as the
 decoder reports them); frames are 10 ms."""
@@ -22,8 +19,7 @@ decoder reports them); frames are 10 ms."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from engine.errors import AnalyzerError
@@ -70,7 +66,7 @@ def _decoder(**beams: float):
 
 
 class Aligner:
-    """Owns the two decoders. Not thread-safe: one analyzer, one caller thread."""
+    """Owns the two decoders. Not thread-safe: one analyzer, one thread."""
 
     def __init__(self) -> None:
         try:
@@ -80,7 +76,6 @@ class Aligner:
         except RuntimeError as err:
             raise AnalyzerError(f"Could not load pocketsphinx's US-English model: {err}") from err
         self._added: set[str] = set()
-        self._worker: ThreadPoolExecutor | None = None
 
     # -- dictionary ------------------------------------------------------------
     def knows(self, word: str) -> bool:
@@ -139,12 +134,6 @@ class Aligner:
                 AlignedWord(Segment(w.name, w.start, w.start + w.duration, float(w.score)), phones)
             )
         return tuple(words)
-
-    def phone_loop_async(self, pcm: bytes) -> Callable[[], tuple[Segment, ...]]:
-        """Start ``phone_loop`` on a worker thread; call the result to wait for it."""
-        if self._worker is None:
-            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phone-loop")
-        return self._worker.submit(self.phone_loop, pcm).result
 
     def phone_loop(self, pcm: bytes) -> tuple[Segment, ...]:
         """Free phone recognition (no word or phone constraints), silences included."""

@@ -70,7 +70,7 @@ class SentenceEvidence:
 
 
 class EvidenceCollector:
-    """Prepares dictionaries for a sentence and runs the five passes."""
+    """Prepares dictionaries for a sentence and runs the four passes."""
 
     def __init__(self, aligner: Aligner | None = None, lexicon: Lexicon | None = None):
         self.aligner = aligner or Aligner()
@@ -108,7 +108,6 @@ class EvidenceCollector:
         """Run the passes over 16-bit PCM and measure every word."""
         guessed = self.prepare(words)
         a = self.aligner
-        loop_result = a.phone_loop_async(pcm)  # runs alongside the alignment passes
         step(0.1, "aligning the sentence")
         canon_words = a.word_pass([w + CANON_SUFFIX for w in words], pcm)
         canon = a.phone_pass(pcm)
@@ -116,7 +115,7 @@ class EvidenceCollector:
         a.word_pass(words, pcm)
         probe = a.phone_pass(pcm)
         step(0.65, "listening freely")
-        loop = loop_result()
+        loop = a.phone_loop(pcm)
         results = []
         for i, word in enumerate(words):
             known = self.lexicon.variants(word) or (self.lexicon.lookup(word).phones,)
