@@ -5,7 +5,10 @@ punctuation stripped, apostrophes kept inside words ("don't", "o'clock") and
 dropped at the edges ("'em" -> "em"), hyphenated words split. Numbers become
 words the way an American reader says them: "1999" -> "nineteen ninety-nine"
 (a year), "3rd" -> "third", "3.5" -> "three point five", "$5" -> "five
-dollars", "50%" -> "fifty percent", "10:30" -> "ten thirty".
+dollars", "50%" -> "fifty percent", "10:30" -> "ten thirty". Accents are
+dropped ("café" -> "cafe") and Latin letters outside a-z are spelled out
+("Straße" -> "strasse", "Ærø" -> "aero", "Þór" -> "thor"); words in other
+scripts are rejected with a message naming the script.
 """
 
 from __future__ import annotations
