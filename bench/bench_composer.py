@@ -19,7 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_DATA = Path("/work/shared/data/l2arctic_plus_train_sample.json")
+from bench.common import SHARED_DATA
+
+DEFAULT_DATA = SHARED_DATA / "l2arctic_plus_train_sample.json"
 TARGETS = {"bleu2": 30.0, "rouge_l": 40.0}
 
 

@@ -11,7 +11,7 @@ Figures (targets from issue 2):
 * latency: a ~4 s sentence after warm-up (<= 0.5 s), cold start (<= 1 s), peak memory (<= 500 MB),
   each measured in a fresh process.
 
-    .venv/bin/python -m bench.bench_sphinx [--data /work/shared/data] [--limit N] [--skip-speed]
+    .venv/bin/python -m bench.bench_sphinx [--data ../shared/data] [--limit N] [--skip-speed]
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_DATA = Path("/work/shared/data")
+from bench.common import SHARED_DATA
+
+DEFAULT_DATA = SHARED_DATA
 SAMPLE_4S = "dev_synth/piper/canonical/HKK_arctic_b0320.wav"
 SAMPLE_4S_TEXT = "The regret in his voice was provocative of a second burst of laughter"
 

@@ -17,7 +17,7 @@ How the thresholds are set (the file records this too):
 5. Phone scores (0-100) are relative to native speech: per phone, the median
    and standard deviation of its fit over the negative words (``phone_stats``).
 
-    .venv/bin/python -m bench.calibrate_sphinx [--data /work/shared/data] [--cache FILE] [--write]
+    .venv/bin/python -m bench.calibrate_sphinx [--data ../shared/data] [--cache FILE] [--write]
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_DATA = Path("/work/shared/data")
+from bench.common import SHARED_DATA
+
+DEFAULT_DATA = SHARED_DATA
 DEFAULT_CACHE = Path("/tmp/saywell_sphinx_evidence.pkl")
 HELD_OUT_SPEAKERS = frozenset({"ASI", "EBVS", "HJK", "HQTV", "MBMPS", "PNV", "SKA", "THV", "YDCK"})
 #: Share of negative words each decision may flag (sum: the total false-alarm budget).
