@@ -45,8 +45,8 @@ class AudioClip:
 
     def slice_s(self, start_s: float, end_s: float) -> np.ndarray:
         """Samples between two times in seconds (clamped to the clip)."""
-        start = max(0, int(round(start_s * self.sample_rate_hz)))
-        end = min(len(self.samples), int(round(end_s * self.sample_rate_hz)))
+        start = max(0, round(start_s * self.sample_rate_hz))
+        end = min(len(self.samples), round(end_s * self.sample_rate_hz))
         return self.samples[start:max(start, end)]
 
 

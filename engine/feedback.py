@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from engine.errors import FormatError
 
@@ -115,7 +116,7 @@ class Assessment:
     def flagged_words(self) -> tuple[WordResult, ...]:
         return tuple(w for w in self.words if w.flagged)
 
-    def with_notes(self, *notes: str) -> "Assessment":
+    def with_notes(self, *notes: str) -> Assessment:
         return replace(self, notes=self.notes + tuple(notes))
 
     # -- JSON ---------------------------------------------------------------
@@ -126,7 +127,7 @@ class Assessment:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Assessment":
+    def from_dict(cls, data: Mapping[str, Any]) -> Assessment:
         if not isinstance(data, Mapping):
             raise FormatError("An assessment must be a JSON object.")
         version = data.get("schema_version")
@@ -151,7 +152,7 @@ class Assessment:
             raise FormatError(f"Malformed assessment JSON: {err!r}") from err
 
     @classmethod
-    def from_json(cls, text: str) -> "Assessment":
+    def from_json(cls, text: str) -> Assessment:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
@@ -163,7 +164,7 @@ class Assessment:
         """The L2-Arctic-plus ``mis_exp_sug`` form (empty when nothing is flagged)."""
         return feedback_dict_from_items(self.feedback_items())
 
-    def feedback_items(self) -> tuple["FeedbackItem", ...]:
+    def feedback_items(self) -> tuple[FeedbackItem, ...]:
         return tuple(
             FeedbackItem(w.text, issue.explanation, issue.suggestion)
             for w in self.words
