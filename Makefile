@@ -11,6 +11,7 @@ run: $(VENV)/.core-installed
 
 test: $(VENV)/.dev-installed
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check engine desktop training tests bench packaging
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.dev-installed
