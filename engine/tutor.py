@@ -182,6 +182,8 @@ class RuleTutor:
 
     def _how_to(self, refs: _Refs) -> str:
         phone = self._target_phone(refs)
+        if phone is None and refs.word_index is not None:
+            return self._word_sound(refs.word_index)  # "how do I say 'laughter'?": a good word
         if phone is None:
             return 'Which sound do you mean? For example: "how do I make the TH sound?".'
         p = get_phone(phone)

@@ -85,6 +85,11 @@ def test_how_to_uses_the_focus_and_contrasts_with_what_was_heard(tutor):
     assert "Compared with /L/" in answer and "tongue" in answer
 
 
+def test_how_to_say_a_word_that_was_fine_gives_its_pronunciation(tutor):
+    answer = tutor.ask("how do I say 'there'?")
+    assert answer.startswith('"there" is said /DH EH R/')
+
+
 def test_th_spelling_maps_to_the_th_phone_of_the_take(tutor):
     assert tutor.ask("how do I make the th sound?").startswith(
         "To make /DH/ (ð"
