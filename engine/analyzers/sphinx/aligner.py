@@ -149,6 +149,11 @@ class Aligner:
 
 
 def _run(decoder, pcm: bytes) -> None:
+    # A decoder's feature extraction carries state from one utterance into the next (the
+    # first frames of a take align differently after another take), so the same take could
+    # be scored differently depending on what came before. Resetting it (0.1 ms) makes
+    # every pass of every take start from the same state: the same take, the same result.
+    decoder.reinit_feat()
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()
