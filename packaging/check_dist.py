@@ -91,6 +91,20 @@ def strace_works() -> bool:
     return probe.returncode == 0
 
 
+def strace_argv(argv: list[str], trace_log: Path) -> list[str]:
+    """``argv`` run under strace, logging every connect/sendto/sendmsg of the process tree."""
+    return ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,sendto,sendmsg",
+            "-e", "signal=none", "-o", str(trace_log), *argv]
+
+
+def suspect_syscalls(trace_log: Path) -> list[str]:
+    """The traced calls that could leave the machine (see ``_SUSPECT_SYSCALL``)."""
+    if not trace_log.exists():
+        return []
+    lines = trace_log.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line for line in lines if _SUSPECT_SYSCALL.search(line)]
+
+
 def run_guarded(argv: list[str], timeout_s: float = 180.0) -> FrozenRun:
     """Run a bundled executable offscreen, offline-guarded, in a temporary data folder."""
     with tempfile.TemporaryDirectory(prefix="saywell-check-") as tmp:
@@ -98,16 +112,13 @@ def run_guarded(argv: list[str], timeout_s: float = 180.0) -> FrozenRun:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SAYWELL_NO_NETWORK": "1",
                "SAYWELL_NETWORK_LOG": str(log), "SAYWELL_DATA_DIR": str(Path(tmp) / "data")}
         if strace_works():
-            argv = ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,sendto,sendmsg",
-                    "-e", "signal=none", "-o", str(trace), *argv]
+            argv = strace_argv(argv, trace)
         start = time.perf_counter()
         proc = subprocess.run(argv, env=env, cwd=tmp, capture_output=True, text=True,
                               timeout=timeout_s, check=False)
         seconds = time.perf_counter() - start
         attempts = log.read_text().splitlines() if log.exists() else []
-        if trace.exists():
-            attempts += [line for line in trace.read_text(errors="replace").splitlines()
-                         if _SUSPECT_SYSCALL.search(line)]
+        attempts += suspect_syscalls(trace)
     return FrozenRun(proc.returncode, proc.stdout + proc.stderr, seconds, tuple(attempts))
 
 

@@ -12,10 +12,8 @@
 
 from __future__ import annotations
 
-import functools
+import importlib.util
 import os
-import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -30,9 +28,23 @@ import engine.offline
 engine.offline.forbid_network(log_path=Path(os.environ["SAYWELL_NETWORK_LOG"]))
 """
 
-#: A traced call that could leave the machine: an internet address, or a lookup through
-#: the name-service daemons (nscd, systemd-resolved) over their local sockets.
-_SUSPECT = re.compile(r"AF_INET6?\b|nscd|resolve")
+
+
+def load_check_dist():
+    """``packaging/check_dist.py`` (a script, not a package) as a module: the strace
+    harness lives there, shared by the bundle check and these tests."""
+    spec = importlib.util.spec_from_file_location("check_dist", REPO / "packaging" / "check_dist.py")
+    module = sys.modules.get("check_dist")
+    if module is None:
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["check_dist"] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+_check_dist = load_check_dist()
+#: strace is installed and allowed to trace here (some sandboxes forbid ptrace).
+strace_available = _check_dist.strace_works
 
 
 @dataclass(frozen=True)
@@ -49,16 +61,6 @@ class GuardedRun:
     @property
     def attempts(self) -> tuple[str, ...]:
         return self.python_attempts + self.syscall_attempts
-
-
-@functools.cache
-def strace_available() -> bool:
-    """strace is installed and allowed to trace here (some sandboxes forbid ptrace)."""
-    if shutil.which("strace") is None:
-        return False
-    probe = subprocess.run(["strace", "-f", "-qq", "-e", "trace=connect", "-o", os.devnull,
-                            "true"], capture_output=True, timeout=30, check=False)
-    return probe.returncode == 0
 
 
 def guarded_env(tmp_path: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -93,15 +95,11 @@ def run_guarded(
     trace_log = tmp_path / "strace.log"
     traced = strace_available()
     if traced:
-        argv = ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,sendto,sendmsg",
-                "-e", "signal=none", "-o", str(trace_log), *argv]
+        argv = _check_dist.strace_argv(argv, trace_log)
     proc = subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True,
                           timeout=timeout_s, check=False)
     log = Path(env["SAYWELL_NETWORK_LOG"])
     python_attempts = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
-    syscall_attempts = []
-    if traced and trace_log.exists():
-        lines = trace_log.read_text(encoding="utf-8", errors="replace").splitlines()
-        syscall_attempts = [line for line in lines if _SUSPECT.search(line)]
+    syscall_attempts = _check_dist.suspect_syscalls(trace_log) if traced else []
     return GuardedRun(proc.returncode, proc.stdout, proc.stderr, tuple(python_attempts),
                       tuple(syscall_attempts), traced)

@@ -8,26 +8,20 @@ otherwise builds into a temporary folder.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.packaging.netguard import load_check_dist
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _check_dist():
-    spec = importlib.util.spec_from_file_location("check_dist", ROOT / "packaging" / "check_dist.py")
-    module = sys.modules.setdefault("check_dist", importlib.util.module_from_spec(spec))
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def app_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    check_dist = _check_dist()
+    check_dist = load_check_dist()
     existing = ROOT / "dist" / "SayWell"
     if check_dist.is_fresh(existing):
         return existing
@@ -46,7 +40,7 @@ def app_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_bundle_selftest_cli_size_and_no_network(app_dir: Path):
-    results = _check_dist().check(app_dir)
+    results = load_check_dist().check(app_dir)
     failed = [line for passed, line in results if not passed]
     assert failed == [], "\n".join(failed)
 
