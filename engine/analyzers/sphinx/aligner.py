@@ -1,17 +1,36 @@
 """pocketsphinx passes: forced alignment (with competing pronunciations) and a free phone loop.
 
-The ``main`` decoder (pocketsphinx's bundled US-English acoustic model) knows
-each sentence word ``w`` twice: as ``w__c`` with only its dictionary
+Each sentence word ``w`` is known twice: as ``w__c`` with only its dictionary
 pronunciations (the canonical pass, the null hypothesis) and as ``w`` with its
 error variants as ``w(N)`` alternates (the probe pass, which picks per word
-whichever form the audio fits best). It scores every senone in every frame
-(``compallsen``), so each frame's scores are relative to the best senone of
-the whole model: scores of different passes are comparable and a phone's
-score is a goodness of pronunciation (how much worse it fits than the best
-free choice). That costs CPU; ``topn=1`` (one Gaussian per codebook) wins most
-of it back (on a dev_synth subset the evidence's ROC areas drop 0.01-0.03,
-against 0.05-0.08 gained over partial scoring). A second, default-configured
-``loop`` decoder runs the free phone loop ("what I heard").
+whichever form the audio fits best). A pass is two steps: a word-level
+alignment picks the forms and the word boundaries, then a phone-level
+alignment of those forms measures every phone.
+
+Two decoders share the work (pocketsphinx's bundled US-English model in both):
+
+* ``search`` (default settings, ``topn=1``) holds the sentence's words and
+  runs the word-level alignments, with wide beams so that accented speech
+  still aligns. It only scores the senones its search reaches, which is what
+  makes it cheap.
+  It also runs the free phone loop ("what I heard").
+* ``scorer`` scores every senone in every frame (``compallsen``) and runs the
+  phone-level alignments, given the word alignment ``search`` found. Each
+  frame's scores are then relative to the best senone of the whole model, so
+  the scores of different passes are comparable and a phone's score is a
+  goodness of pronunciation (how much worse it fits than the best free
+  choice). ``topn=1`` (one Gaussian per codebook) wins back most of what
+  scoring every senone costs (on a dev_synth subset the evidence's ROC areas
+  drop 0.01-0.03, against 0.05-0.08 gained over partial scoring).
+
+Neither loads pocketsphinx's copy of the CMU dictionary (0.2 s each): the
+search is given each sentence's words from ``engine.phonetics.lexicon``, and
+the scorer needs none.
+
+Viterbi's choice of path does not depend on the per-frame normalisation, so
+the word alignments are those the all-senone decoder would find (the same
+forms in 238 of 240 dev_synth passes; the two others were near ties) at a
+third of the cost.
 
 Scores are pocketsphinx log-likelihoods (log base 1.0001, scaled as the
 decoder reports them); frames are 10 ms."""
@@ -25,8 +44,9 @@ from dataclasses import dataclass
 from engine.errors import AnalyzerError
 
 FRAME_S = 0.01
-#: Wide beams: alignment must not fail on accented speech; allphone stays default for speed.
-ALIGN_CONFIG = {"beam": 1e-80, "wbeam": 1e-60, "pbeam": 1e-80, "compallsen": True, "topn": 1}
+#: Wide beams: alignment must not fail on accented speech (the phone loop keeps the defaults).
+WIDE_BEAMS = {"beam": 1e-80, "wbeam": 1e-60, "pbeam": 1e-80}
+SCORER_CONFIG = {**WIDE_BEAMS, "compallsen": True, "topn": 1}
 CANON_SUFFIX = "__c"
 _LOG_BASE = math.log(1.0001)
 _FILLERS = frozenset(("<sil>", "<s>", "</s>", "SIL", "[NOISE]"))
@@ -60,9 +80,28 @@ def alternate_index(name: str) -> int:
 
 
 def _decoder(**beams: float):
+    """A decoder with no language model and an empty dictionary: loading pocketsphinx's CMU
+    dictionary would take 0.2 s, and only a sentence's words (``Aligner.add_words``) are needed."""
     import pocketsphinx
 
-    return pocketsphinx.Decoder(bestpath=False, lm=None, loglevel="FATAL", **beams)
+    return pocketsphinx.Decoder(bestpath=False, lm=None, dict=None, loglevel="FATAL", **beams)
+
+
+def loop_decoder():
+    """A decoder with the free phone loop as its ``phone_loop`` search (default beams, ``topn=1``:
+    the loop is shown and is one feature among many, not a score, so it gets the cheap setting)."""
+    decoder = _decoder(topn=1)
+    decoder.add_allphone_file("phone_loop", None)
+    return decoder
+
+
+def run_loop(decoder, pcm: bytes) -> tuple[Segment, ...]:
+    """Free phone recognition (no word or phone constraints), silences included."""
+    decoder.activate_search("phone_loop")
+    _run(decoder, pcm)
+    return tuple(
+        Segment(s.word, s.start_frame, s.end_frame + 1, _raw(s.ascore)) for s in decoder.seg()
+    )
 
 
 class Aligner:
@@ -70,22 +109,23 @@ class Aligner:
 
     def __init__(self) -> None:
         try:
-            self.main = _decoder(**ALIGN_CONFIG)
-            self.loop = _decoder(topn=1)  # "what I heard" is shown, not scored: the cheap setting
-            self.loop.add_allphone_file("phone_loop", None)
+            self.scorer = _decoder(**SCORER_CONFIG)
+            self.search = loop_decoder()
         except RuntimeError as err:
             raise AnalyzerError(f"Could not load pocketsphinx's US-English model: {err}") from err
+        # A search reads its beams from the config when it is created: the phone loop above
+        # keeps the default ones, every word alignment set up from now on gets the wide ones.
+        for key, value in WIDE_BEAMS.items():
+            self.search.config[key] = value
         self._added: set[str] = set()
 
     # -- dictionary ------------------------------------------------------------
-    def knows(self, word: str) -> bool:
-        return self.main.lookup_word(word) is not None
-
     def add_words(self, names_and_phones: Iterable[tuple[str, Sequence[str]]]) -> None:
-        """Add pronunciations (``w``, ``w(N)``, ``w__c``...) to the main decoder, once per name."""
+        """Add pronunciations (``w``, ``w(N)``, ``w__c``...) to the dictionary, once per name
+        (``w`` before ``w(N)``). The scorer needs none: it is given the search's alignment."""
         new = [(n, " ".join(p)) for n, p in names_and_phones if n not in self._added]
         for i, (name, phones) in enumerate(new):
-            self.main.add_word(name, phones, update=i == len(new) - 1)
+            self.search.add_word(name, phones, update=i == len(new) - 1)
             self._added.add(name)
 
     # -- passes ----------------------------------------------------------------
@@ -96,9 +136,9 @@ class Aligner:
             AnalyzerError: the decoder found no path through the sentence.
         """
         try:
-            self.main.set_align_text(" ".join(words))
-            _run(self.main, pcm)
-            found = self.main.seg()  # None when no path reached the end of the sentence
+            self.search.set_align_text(" ".join(words))
+            _run(self.search, pcm)
+            found = self.search.seg()  # None when no path reached the end of the sentence
             segs = tuple(
                 Segment(s.word, s.start_frame, s.end_frame + 1, _raw(s.ascore))
                 for s in found or ()
@@ -116,11 +156,12 @@ class Aligner:
         return segs
 
     def phone_pass(self, pcm: bytes) -> tuple[AlignedWord, ...]:
-        """Second pass after ``word_pass``: phone segmentation of the chosen forms."""
+        """Second step after ``word_pass``: phones of the forms it chose, scored against every senone."""
         try:
-            self.main.set_alignment()
-            _run(self.main, pcm)
-            alignment = self.main.get_alignment()
+            self.search.set_alignment()  # the word pass's segmentation, expanded into phones
+            self.scorer.set_alignment(self.search.get_alignment())
+            _run(self.scorer, pcm)
+            alignment = self.scorer.get_alignment()
         except RuntimeError as err:
             raise AnalyzerError(f"Phone alignment failed: {err}") from err
         words = []
@@ -138,12 +179,7 @@ class Aligner:
     def phone_loop(self, pcm: bytes) -> tuple[Segment, ...]:
         """Free phone recognition (no word or phone constraints), silences included."""
         try:
-            self.loop.activate_search("phone_loop")
-            _run(self.loop, pcm)
-            return tuple(
-                Segment(s.word, s.start_frame, s.end_frame + 1, _raw(s.ascore))
-                for s in self.loop.seg()
-            )
+            return run_loop(self.search, pcm)
         except RuntimeError as err:
             raise AnalyzerError(f"Phone recognition failed: {err}") from err
 

@@ -70,7 +70,7 @@ class SentenceEvidence:
 
 
 class EvidenceCollector:
-    """Prepares dictionaries for a sentence and runs the four passes."""
+    """Prepares dictionaries for a sentence and runs the passes (``aligner``)."""
 
     def __init__(self, aligner: Aligner | None = None, lexicon: Lexicon | None = None):
         self.aligner = aligner or Aligner()
@@ -87,19 +87,21 @@ class EvidenceCollector:
             pron = self.lexicon.lookup(word)
             guessed[word] = pron.guessed
             if word not in self._variants:
-                self._variants[word] = self._add_forms(word, pron.phones, pron.guessed)
+                self._variants[word] = self._add_forms(word, pron.phones)
         return guessed
 
-    def _add_forms(self, word: str, base: tuple[str, ...], guessed: bool) -> dict[str, Variant]:
-        known = self.lexicon.variants(word) or (base,)
-        forms = [(word + CANON_SUFFIX + _alt(i), v) for i, v in enumerate(known)]
-        if guessed:
-            forms.append((word, base))
+    def _add_forms(self, word: str, base: tuple[str, ...]) -> dict[str, Variant]:
+        known = self.lexicon.variants(word) or (base,)  # a guessed word: its guess
+        forms = [
+            (word + suffix + _alt(i), v)
+            for suffix in ("", CANON_SUFFIX)
+            for i, v in enumerate(known)
+        ]
         errors: dict[tuple[str, ...], Variant] = {}  # from the first forms ("the": DH AH, DH IY)
         for form in known[:MAX_BASE_FORMS]:
             for e in word_variants(word, form, frozenset(known)):
                 errors.setdefault(e.phones, e)
-        first_free = len(known) + 2  # after the dictionary's own word(2), word(3)...
+        first_free = len(known) + 2  # after the dictionary forms word(2), word(3)...
         named = {f"{word}({first_free + i})": v for i, v in enumerate(errors.values())}
         self.aligner.add_words([*forms, *((n, v.phones) for n, v in named.items())])
         return named
