@@ -141,6 +141,9 @@ def check(app_dir: Path, budget_mb: float = SIZE_BUDGET_MB) -> list[tuple[bool, 
     results.append((ev.returncode == 0 and wrote and "BLEU" in ev.output.upper(),
                     f"{CLI_NAME} eval (metrics: nltk, rouge-score): exit {ev.returncode}"))
     runs = (selftest, cli, ev)
+    results += [helper_check(app_dir, name) for name in (GUI_NAME, CLI_NAME)]
+    fell_back = [run for run in runs if "Phone loop helper" in run.output]
+    results.append((not fell_back, f"no run fell back from the phone loop helper: {len(fell_back)}"))
     attempts = [a for run in runs for a in run.network_attempts]
     level = "Python guard + strace" if strace_works() else "Python guard only (no strace)"
     results.append((not attempts, f"network attempts ({level}): {len(attempts)} {attempts[:3]}"))
@@ -148,6 +151,22 @@ def check(app_dir: Path, budget_mb: float = SIZE_BUDGET_MB) -> list[tuple[bool, 
         if run.returncode != 0:
             results.append((False, "output: " + run.output.strip()[-2000:]))
     return results
+
+
+def helper_check(app_dir: Path, exe: str) -> tuple[bool, str]:
+    """The frozen ``exe`` started as the CPU analyzer's phone loop helper answers a take."""
+    sys.path.insert(0, str(ROOT))
+    from engine.analyzers.sphinx.loop_helper import HELPER_FLAG, LoopHelper
+    from engine.audio import load_audio
+
+    clip = load_audio(app_dir / "_internal" / "resources" / "samples" / "sample.wav")
+    helper = LoopHelper([str(app_dir / exe), HELPER_FLAG])
+    try:
+        found = helper.result(clip.duration_s) if helper.submit(clip.to_pcm16()) else None
+    finally:
+        helper.close()
+    heard = len([s for s in found or () if s[0] != "SIL"])
+    return (heard > 5, f"{exe} {HELPER_FLAG}: {heard} phones heard ({helper.failed or 'ok'})")
 
 
 def _sample_manifest(app_dir: Path, folder: Path) -> Path:

@@ -1,8 +1,16 @@
-"""Frozen entry point of the desktop app (``SayWell``): same as ``python -m desktop``."""
+"""Frozen entry point of the desktop app (``SayWell``): same as ``python -m desktop``.
+
+Given ``--sphinx-loop-helper`` it is the CPU analyzer's helper process instead
+(``engine.analyzers.sphinx.loop_helper``), without loading Qt: a frozen app has no
+``python -m``."""
 
 import sys
 
-from desktop.__main__ import main
-
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--sphinx-loop-helper"]:
+        from engine.analyzers.sphinx.loop_helper import serve
+
+        sys.exit(serve())
+    from desktop.__main__ import main
+
     sys.exit(main())

@@ -13,7 +13,9 @@ Two decoders share the work (pocketsphinx's bundled US-English model in both):
   runs the word-level alignments, with wide beams so that accented speech
   still aligns. It only scores the senones its search reaches, which is what
   makes it cheap.
-  It also runs the free phone loop ("what I heard").
+  It also runs the free phone loop ("what I heard") when the loop's helper
+  process (``loop_helper``, which runs it beside the other passes) is off or
+  has failed.
 * ``scorer`` scores every senone in every frame (``compallsen``) and runs the
   phone-level alignments, given the word alignment ``search`` found. Each
   frame's scores are then relative to the best senone of the whole model, so
@@ -38,9 +40,10 @@ decoder reports them); frames are 10 ms."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from engine.analyzers.sphinx.loop_helper import LoopHelper, helper_enabled
 from engine.errors import AnalyzerError
 
 FRAME_S = 0.01
@@ -107,7 +110,9 @@ def run_loop(decoder, pcm: bytes) -> tuple[Segment, ...]:
 class Aligner:
     """Owns the two decoders. Not thread-safe: one analyzer, one thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, helper: LoopHelper | None = None) -> None:
+        """``helper``: runs the phone loop in another process; by default one is started on the
+        first take unless ``SAYWELL_SPHINX_HELPER=0``."""
         try:
             self.scorer = _decoder(**SCORER_CONFIG)
             self.search = loop_decoder()
@@ -118,6 +123,13 @@ class Aligner:
         for key, value in WIDE_BEAMS.items():
             self.search.config[key] = value
         self._added: set[str] = set()
+        self.helper = helper if helper is not None else LoopHelper() if helper_enabled() else None
+
+    def close(self) -> None:
+        """Stop the phone loop's helper process (if any); the aligner still works without it."""
+        if self.helper is not None:
+            self.helper.close()
+            self.helper = None
 
     # -- dictionary ------------------------------------------------------------
     def add_words(self, names_and_phones: Iterable[tuple[str, Sequence[str]]]) -> None:
@@ -182,6 +194,23 @@ class Aligner:
             return run_loop(self.search, pcm)
         except RuntimeError as err:
             raise AnalyzerError(f"Phone recognition failed: {err}") from err
+
+    def start_phone_loop(self, pcm: bytes) -> Callable[[], tuple[Segment, ...]]:
+        """Start ``phone_loop`` in the helper process; call what this returns for its result.
+
+        Without a helper (or when it fails) the loop runs in this process when its result
+        is asked for: the same transcript, later."""
+        helper = self.helper
+        if helper is None or not helper.submit(pcm):
+            return lambda: self.phone_loop(pcm)
+
+        def result() -> tuple[Segment, ...]:
+            found = helper.result(len(pcm) / 32000)
+            if found is None:
+                return self.phone_loop(pcm)
+            return tuple(Segment(*s) for s in found)
+
+        return result
 
 
 def _run(decoder, pcm: bytes) -> None:

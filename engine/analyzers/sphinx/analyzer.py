@@ -41,6 +41,10 @@ class SphinxAnalyzer:
         self.collector = EvidenceCollector()
         self._composer = composer
 
+    def close(self) -> None:
+        """Stop the helper process of the phone loop (also done at exit); analysing still works."""
+        self.collector.aligner.close()
+
     @property
     def composer(self):
         if self._composer is None:

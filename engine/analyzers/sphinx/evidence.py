@@ -111,13 +111,14 @@ class EvidenceCollector:
         guessed = self.prepare(words)
         a = self.aligner
         step(0.1, "aligning the sentence")
+        loop_result = a.start_phone_loop(pcm)  # in a helper process, beside the passes below
         canon_words = a.word_pass([w + CANON_SUFFIX for w in words], pcm)
         canon = a.phone_pass(pcm)
         step(0.35, "testing likely mistakes")
         a.word_pass(words, pcm)
         probe = a.phone_pass(pcm)
         step(0.65, "listening freely")
-        loop = a.phone_loop(pcm)
+        loop = loop_result()
         results = []
         for i, word in enumerate(words):
             known = self.lexicon.variants(word) or (self.lexicon.lookup(word).phones,)
