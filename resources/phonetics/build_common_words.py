@@ -10,7 +10,15 @@ Kept: lower-case alphabetic words (no apostrophes or abbreviations; one- and two
 entries only when they are real words) that cmudict lists, minus a short list of slurs and
 profanity a tutor should not suggest as practice words.
 
-Run from the repository root (writes next to this file, deterministic):
+The model's unigrams are lower case and come partly from web text, so they also hold names
+("obama", "york"), brands and slang ("reddit", "xbox", "lol") and foreign words ("que",
+"para"): only words that the SCOWL American-English word list (Debian package
+``wamerican``, ``/usr/share/dict/american-english``) spells in lower case are kept, so a
+learner is never told to practise a name or a brand. SCOWL is used here, at build time
+only, and nothing of it ships but this filtering.
+
+Run from the repository root (writes next to this file, deterministic; needs
+``apt install wamerican``):
     .venv/bin/python -m resources.phonetics.build_common_words
 or  PYTHONPATH=. .venv/bin/python resources/phonetics/build_common_words.py
 """
@@ -39,6 +47,16 @@ _TWO_LETTER_TEXT = (
     "ah am an as at be by do go he hi if in is it me my no of oh ok on or ow ox so to up us we ye"
 )
 _TWO_LETTER_WORDS = set(_TWO_LETTER_TEXT.split())
+SYSTEM_WORDS = Path("/usr/share/dict/american-english")
+
+
+def _lowercase_words(path: Path = SYSTEM_WORDS) -> set[str]:
+    """Words a general English word list spells in lower case (not names, brands or slang)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise SystemExit(f"{path} is needed to leave names out ({err}): apt install wamerican")
+    return {w for w in (ln.strip() for ln in lines) if w and w == w.lower()}
 
 
 _WRITE_ARPA = """
@@ -71,6 +89,7 @@ def main() -> None:
     from engine.phonetics.lexicon import Lexicon
 
     lexicon = Lexicon.default()  # the same cmudict the engine uses: main variant = variants[0]
+    english = _lowercase_words()
     model = pocketsphinx.get_model_path()
     ok = re.compile(r"^[a-z]{3,}$|^[ai]$")
     ranked = sorted(
@@ -79,7 +98,10 @@ def main() -> None:
     words = [
         w
         for _, w in ranked
-        if (ok.match(w) or w in _TWO_LETTER_WORDS) and w in lexicon and w not in _BLOCKED
+        if (ok.match(w) or w in _TWO_LETTER_WORDS)
+        and w in lexicon
+        and w in english
+        and w not in _BLOCKED
     ][:TOP_N]
     lines = [f"{w} {' '.join(lexicon.variants(w)[0])}" for w in words]
     target = Path(__file__).with_name("common_words.txt")

@@ -221,6 +221,17 @@ def test_bundled_common_words_match_the_lexicon():
     assert all(lexicon.variants(word)[0] == phones for word, phones in entries)
 
 
+def test_practice_words_are_never_names_brands_or_slang():
+    """The LM's unigrams hold "obama", "reddit", "lol"...: the shipped list must not."""
+    from engine.composer.practice import read_word_list
+    from engine.paths import resource
+
+    words = {w for w, _ in read_word_list(resource("phonetics", "common_words.txt"))}
+    not_practice = {"obama", "york", "washington", "iraq", "reddit", "facebook", "xbox", "lol"}
+    assert not words & (not_practice | {"que", "para", "monday", "david"})
+    assert {"rice", "lice", "think", "sink", "very", "berry"} <= words
+
+
 def test_practice_words_are_not_forms_of_the_learners_word(composer):
     feedback = composer.feedback_from_annotation(
         {"wounded": ["W", "UW", "N, sil, d", "D", "IH", "D"]}
