@@ -107,10 +107,21 @@ for _ in range(5):
     analyzer.analyze(clip, sys.argv[2])
     times.append(time.perf_counter() - t); cpu.append(time.process_time() - c)
 times.sort(); cpu.sort()
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-analyzer.close()  # waits for the phone loop's helper process, so its peak is counted
-helper_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(cold, cold_cpu, times[2], cpu[2], times[0], clip.duration_s, peak_mb, helper_mb)
+
+def peak_mb(pid):
+    # VmHWM: ru_maxrss would carry over the size of whatever process forked this one
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if pid == "self" else 0.0
+
+helper = analyzer.collector.aligner.helper
+print(cold, cold_cpu, times[2], cpu[2], times[0], clip.duration_s, peak_mb("self"),
+      peak_mb(helper.pid) if helper is not None and helper.pid else 0.0)
+analyzer.close()
 """
 
 

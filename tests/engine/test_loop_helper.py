@@ -109,9 +109,10 @@ def test_close_ends_the_helper_process() -> None:
     helper = lh.LoopHelper()
     assert helper.submit(_pcm(NATIVE))
     proc = helper._proc
-    assert proc is not None and helper.result(3.0) is not None
+    assert proc is not None and helper.result(3.0) is not None and helper.pid == proc.pid
     helper.close()
     assert proc.poll() == 0  # it saw its input close and returned
+    assert helper.pid is None
     helper.close()  # twice is fine
 
 

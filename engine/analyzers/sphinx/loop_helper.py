@@ -73,6 +73,11 @@ class LoopHelper:
         self._stop: weakref.finalize | None = None  # ends the process (at exit, if not before)
         self.failed: str | None = None  # why the helper was given up, once it has been
 
+    @property
+    def pid(self) -> int | None:
+        """The helper's process id while it runs."""
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
     # -- lifecycle ---------------------------------------------------------------
     def _ensure_started(self) -> bool:
         if self.failed is not None:
