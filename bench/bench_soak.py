@@ -2,9 +2,10 @@
 
 One analyzer (as the desktop's worker thread keeps one) analyses the bundled sample again
 and again; every fifth round also goes through an error path (a sentence with no speakable
-words), since leaks often hide there. Resident memory (RSS) is printed after warm-up, every
-``--every`` analyses and at the end, with the growth; the verdict compares the growth over
-the second half of the run (the slope that would grow without bound) to ``--max-growth-mb``.
+words), since leaks often hide there. Resident memory (RSS, the analyzer's process plus its
+helper process) is printed after warm-up, every ``--every`` analyses and at the
+end, with the growth; the verdict compares the growth over the second half of the run (the
+slope that would grow without bound) to ``--max-growth-mb``.
 
     .venv/bin/python -m bench.bench_soak [--n 500] [--every 100] [--max-growth-mb 20]
 """
@@ -17,22 +18,9 @@ import json
 import sys
 import time
 
+from bench.common import memory_mb as rss_mb
 from engine.errors import SayWellError
 from engine.paths import resource
-
-
-def rss_mb() -> float:
-    """Current resident set size in MB (Linux /proc; peak RSS elsewhere)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource as rusage
-
-    return rusage.getrusage(rusage.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,10 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     clip = load_audio(resource("samples", sample["audio_path"]))
     analyzer = create_analyzer("sphinx")
     analyzer.analyze(clip, sample["text"])  # warm-up: lazy tables, caches
+    helper = analyzer.collector.helper
+
+    def total_mb() -> float:
+        return rss_mb() + (rss_mb(helper.pid) if helper is not None and helper.pid else 0.0)
+
     gc.collect()
-    start_mb = rss_mb()
+    start_mb = total_mb()
     print(f"command: {' '.join(['python -m bench.bench_soak', *(argv or sys.argv[1:])])}")
-    print(f"RSS after warm-up: {start_mb:.1f} MB")
+    print(f"RSS after warm-up: {start_mb:.1f} MB (analyzer {rss_mb():.1f} MB + helper process)")
     marks = {0: start_mb}
     errors = 0
     began = time.perf_counter()
@@ -66,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                 errors += 1
         if i % args.every == 0 or i == args.n:
             gc.collect()
-            marks[i] = rss_mb()
+            marks[i] = total_mb()
             print(f"after {i:4d} analyses: RSS {marks[i]:.1f} MB "
                   f"({marks[i] - start_mb:+.1f} MB), {(time.perf_counter() - began) / i:.3f} s each")
     half = min(marks, key=lambda k: abs(k - args.n // 2))

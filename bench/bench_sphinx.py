@@ -93,7 +93,8 @@ def pearson_word_scores(results, definition=None) -> tuple[float, int]:
 
 
 _SPEED_SCRIPT = """
-import resource, sys, time
+import sys, time
+from bench.common import memory_mb
 t0, c0 = time.perf_counter(), time.process_time()
 from engine.analyzers.sphinx import SphinxAnalyzer
 analyzer = SphinxAnalyzer()
@@ -108,19 +109,9 @@ for _ in range(5):
     times.append(time.perf_counter() - t); cpu.append(time.process_time() - c)
 times.sort(); cpu.sort()
 
-def peak_mb(pid):
-    # VmHWM: ru_maxrss would carry over the size of whatever process forked this one
-    try:
-        for line in open(f"/proc/{pid}/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if pid == "self" else 0.0
-
-helper = analyzer.collector.aligner.helper
-print(cold, cold_cpu, times[2], cpu[2], times[0], clip.duration_s, peak_mb("self"),
-      peak_mb(helper.pid) if helper is not None and helper.pid else 0.0)
+helper = analyzer.collector.helper
+helper_mb = memory_mb(helper.pid, "VmHWM") if helper is not None and helper.pid else 0.0
+print(cold, cold_cpu, times[2], cpu[2], times[0], clip.duration_s, memory_mb("self", "VmHWM"), helper_mb)
 analyzer.close()
 """
 
@@ -212,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         s = speed(args.data)
         print(
             f"latency: {s['duration_s']:.2f} s sentence in {s['median_s']:.3f} s wall / "
-            f"{s['median_cpu_s']:.3f} s CPU in this process (the phone loop runs beside it in a helper "
-            f"process), median of 5 after warm-up (best wall {s['best_s']:.3f} s; target <= 0.5 s; "
+            f"{s['median_cpu_s']:.3f} s CPU in this process (the canonical passes and the phone loop run beside it in a "
+            f"helper process), median of 5 after warm-up (best wall {s['best_s']:.3f} s; target <= 0.5 s; "
             "wall time grows with whatever else the machine runs)"
         )
         print(

@@ -142,8 +142,8 @@ def check(app_dir: Path, budget_mb: float = SIZE_BUDGET_MB) -> list[tuple[bool, 
                     f"{CLI_NAME} eval (metrics: nltk, rouge-score): exit {ev.returncode}"))
     runs = (selftest, cli, ev)
     results += [helper_check(app_dir, name) for name in (GUI_NAME, CLI_NAME)]
-    fell_back = [run for run in runs if "Phone loop helper" in run.output]
-    results.append((not fell_back, f"no run fell back from the phone loop helper: {len(fell_back)}"))
+    fell_back = [run for run in runs if "Analyzer helper:" in run.output]
+    results.append((not fell_back, f"no run fell back from the analyzer's helper: {len(fell_back)}"))
     attempts = [a for run in runs for a in run.network_attempts]
     level = "Python guard + strace" if strace_works() else "Python guard only (no strace)"
     results.append((not attempts, f"network attempts ({level}): {len(attempts)} {attempts[:3]}"))
@@ -154,19 +154,24 @@ def check(app_dir: Path, budget_mb: float = SIZE_BUDGET_MB) -> list[tuple[bool, 
 
 
 def helper_check(app_dir: Path, exe: str) -> tuple[bool, str]:
-    """The frozen ``exe`` started as the CPU analyzer's phone loop helper answers a take."""
+    """The frozen ``exe`` started as the CPU analyzer's helper process aligns a take."""
     sys.path.insert(0, str(ROOT))
-    from engine.analyzers.sphinx.loop_helper import HELPER_FLAG, LoopHelper
+    from engine.analyzers.sphinx.helper import HELPER_FLAG, AlignerHelper
     from engine.audio import load_audio
 
-    clip = load_audio(app_dir / "_internal" / "resources" / "samples" / "sample.wav")
-    helper = LoopHelper([str(app_dir / exe), HELPER_FLAG])
+    samples = app_dir / "_internal" / "resources" / "samples"
+    clip = load_audio(samples / "sample.wav")
+    helper = AlignerHelper([str(app_dir / exe), HELPER_FLAG])
+    forms = [("regret", ("R", "IH", "G", "R", "EH", "T"))]
     try:
-        found = helper.result(clip.duration_s) if helper.submit(clip.to_pcm16()) else None
+        found = helper.result(clip.duration_s) if helper.submit(forms, ["regret"], b"") else None
+        # An empty take cannot be aligned: the helper must say so and stay up for the next.
+        found = helper.result(clip.duration_s) if helper.submit([], ["regret"], clip.to_pcm16()) else found
     finally:
         helper.close()
-    heard = len([s for s in found or () if s[0] != "SIL"])
-    return (heard > 5, f"{exe} {HELPER_FLAG}: {heard} phones heard ({helper.failed or 'ok'})")
+    heard = len([s for s in (found.loop if found else ()) if s.name != "SIL"])
+    return (heard > 5 and not helper.failed,
+            f"{exe} {HELPER_FLAG}: {heard} phones heard ({helper.failed or 'ok'})")
 
 
 def _sample_manifest(app_dir: Path, folder: Path) -> Path:

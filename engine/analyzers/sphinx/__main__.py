@@ -1,7 +1,7 @@
-"""``python -m engine.analyzers.sphinx``: the phone loop's helper process (see ``loop_helper``)."""
+"""``python -m engine.analyzers.sphinx``: the analyzer's helper process (see ``helper``)."""
 
 import sys
 
-from engine.analyzers.sphinx.loop_helper import serve
+from engine.analyzers.sphinx.helper import serve
 
 sys.exit(serve())

@@ -7,32 +7,32 @@ whichever form the audio fits best). A pass is two steps: a word-level
 alignment picks the forms and the word boundaries, then a phone-level
 alignment of those forms measures every phone.
 
-Two decoders share the work (pocketsphinx's bundled US-English model in both):
+Two decoders (pocketsphinx's bundled US-English model in both):
 
-* ``search`` (default settings, ``topn=1``) holds the sentence's words and
-  runs the word-level alignments, with wide beams so that accented speech
-  still aligns. It only scores the senones its search reaches, which is what
-  makes it cheap.
-  It also runs the free phone loop ("what I heard") when the loop's helper
-  process (``loop_helper``, which runs it beside the other passes) is off or
-  has failed.
-* ``scorer`` scores every senone in every frame (``compallsen``) and runs the
-  phone-level alignments, given the word alignment ``search`` found. Each
-  frame's scores are then relative to the best senone of the whole model, so
-  the scores of different passes are comparable and a phone's score is a
-  goodness of pronunciation (how much worse it fits than the best free
-  choice). ``topn=1`` (one Gaussian per codebook) wins back most of what
-  scoring every senone costs (on a dev_synth subset the evidence's ROC areas
-  drop 0.01-0.03, against 0.05-0.08 gained over partial scoring).
+* ``main`` runs the alignments. It scores every senone in every frame
+  (``compallsen``), so each frame's scores are relative to the best senone of
+  the whole model: the scores of different passes are comparable and a
+  phone's score is a goodness of pronunciation (how much worse it fits than
+  the best free choice). ``topn=1`` (one Gaussian per codebook) wins back most
+  of what that costs (on a dev_synth subset the evidence's ROC areas drop
+  0.01-0.03, against 0.05-0.08 gained over partial scoring). Wide beams: the
+  alignment must not fail on accented speech.
+* ``loop`` (default settings, ``topn=1``) runs the free phone loop ("what I
+  heard"): it is shown and is one feature among many, not a score.
 
-Neither loads pocketsphinx's copy of the CMU dictionary (0.2 s each): the
-search is given each sentence's words from ``engine.phonetics.lexicon``, and
-the scorer needs none.
+An ``Aligner`` runs in the analyzer's process; ``helper`` runs a second one in
+another process, so that the canonical passes and the loop run beside the
+probe passes.
 
-Viterbi's choice of path does not depend on the per-frame normalisation, so
-the word alignments are those the all-senone decoder would find (the same
-forms in 238 of 240 dev_synth passes; the two others were near ties) at a
-third of the cost.
+Neither loads pocketsphinx's copy of the CMU dictionary (0.2 s each): ``main``
+is given each sentence's words from ``engine.phonetics.lexicon``.
+
+Not done, though it would save 0.08-0.1 s a take: running the word-level
+passes on a cheap decoder (no ``compallsen``) and handing their alignment to
+``main`` (``set_alignment(al)``) gives the same forms (238 of 240 dev_synth
+passes, the others near ties), but pocketsphinx 5.1.1 retains a passed
+alignment once more than it releases (``ps_set_alignment``): ~15 kB leaked a
+take.
 
 Scores are pocketsphinx log-likelihoods (log base 1.0001, scaled as the
 decoder reports them); frames are 10 ms."""
@@ -40,16 +40,13 @@ decoder reports them); frames are 10 ms."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from engine.analyzers.sphinx.loop_helper import LoopHelper, helper_enabled
 from engine.errors import AnalyzerError
 
 FRAME_S = 0.01
-#: Wide beams: alignment must not fail on accented speech (the phone loop keeps the defaults).
-WIDE_BEAMS = {"beam": 1e-80, "wbeam": 1e-60, "pbeam": 1e-80}
-SCORER_CONFIG = {**WIDE_BEAMS, "compallsen": True, "topn": 1}
+ALIGN_CONFIG = {"beam": 1e-80, "wbeam": 1e-60, "pbeam": 1e-80, "compallsen": True, "topn": 1}
 CANON_SUFFIX = "__c"
 _LOG_BASE = math.log(1.0001)
 _FILLERS = frozenset(("<sil>", "<s>", "</s>", "SIL", "[NOISE]"))
@@ -77,6 +74,15 @@ class AlignedWord:
     phones: tuple[Segment, ...]
 
 
+@dataclass(frozen=True)
+class Passes:
+    """One sentence aligned (``Aligner.passes``): word pass, phone pass and free phone loop."""
+
+    words: tuple[Segment, ...]
+    aligned: tuple[AlignedWord, ...]
+    loop: tuple[Segment, ...]
+
+
 def alternate_index(name: str) -> int:
     """'the(2)' -> 1, 'the' -> 0 (0-based position among a word's pronunciations)."""
     return int(name[name.find("(") + 1 : -1]) - 1 if name.endswith(")") else 0
@@ -84,15 +90,15 @@ def alternate_index(name: str) -> int:
 
 def _decoder(**beams: float):
     """A decoder with no language model and an empty dictionary: loading pocketsphinx's CMU
-    dictionary would take 0.2 s, and only a sentence's words (``Aligner.add_words``) are needed."""
+    dictionary would take 0.2 s, and only a sentence's words (``Aligner.add_words``) are needed.
+    """
     import pocketsphinx
 
     return pocketsphinx.Decoder(bestpath=False, lm=None, dict=None, loglevel="FATAL", **beams)
 
 
 def loop_decoder():
-    """A decoder with the free phone loop as its ``phone_loop`` search (default beams, ``topn=1``:
-    the loop is shown and is one feature among many, not a score, so it gets the cheap setting)."""
+    """A decoder with the free phone loop as its ``phone_loop`` search."""
     decoder = _decoder(topn=1)
     decoder.add_allphone_file("phone_loop", None)
     return decoder
@@ -110,34 +116,21 @@ def run_loop(decoder, pcm: bytes) -> tuple[Segment, ...]:
 class Aligner:
     """Owns the two decoders. Not thread-safe: one analyzer, one thread."""
 
-    def __init__(self, helper: LoopHelper | None = None) -> None:
-        """``helper``: runs the phone loop in another process; by default one is started on the
-        first take unless ``SAYWELL_SPHINX_HELPER=0``."""
+    def __init__(self) -> None:
         try:
-            self.scorer = _decoder(**SCORER_CONFIG)
-            self.search = loop_decoder()
+            self.main = _decoder(**ALIGN_CONFIG)
+            self.loop = loop_decoder()
         except RuntimeError as err:
             raise AnalyzerError(f"Could not load pocketsphinx's US-English model: {err}") from err
-        # A search reads its beams from the config when it is created: the phone loop above
-        # keeps the default ones, every word alignment set up from now on gets the wide ones.
-        for key, value in WIDE_BEAMS.items():
-            self.search.config[key] = value
         self._added: set[str] = set()
-        self.helper = helper if helper is not None else LoopHelper() if helper_enabled() else None
-
-    def close(self) -> None:
-        """Stop the phone loop's helper process (if any); the aligner still works without it."""
-        if self.helper is not None:
-            self.helper.close()
-            self.helper = None
 
     # -- dictionary ------------------------------------------------------------
     def add_words(self, names_and_phones: Iterable[tuple[str, Sequence[str]]]) -> None:
         """Add pronunciations (``w``, ``w(N)``, ``w__c``...) to the dictionary, once per name
-        (``w`` before ``w(N)``). The scorer needs none: it is given the search's alignment."""
+        (``w`` before ``w(N)``)."""
         new = [(n, " ".join(p)) for n, p in names_and_phones if n not in self._added]
         for i, (name, phones) in enumerate(new):
-            self.search.add_word(name, phones, update=i == len(new) - 1)
+            self.main.add_word(name, phones, update=i == len(new) - 1)
             self._added.add(name)
 
     # -- passes ----------------------------------------------------------------
@@ -148,9 +141,9 @@ class Aligner:
             AnalyzerError: the decoder found no path through the sentence.
         """
         try:
-            self.search.set_align_text(" ".join(words))
-            _run(self.search, pcm)
-            found = self.search.seg()  # None when no path reached the end of the sentence
+            self.main.set_align_text(" ".join(words))
+            _run(self.main, pcm)
+            found = self.main.seg()  # None when no path reached the end of the sentence
             segs = tuple(
                 Segment(s.word, s.start_frame, s.end_frame + 1, _raw(s.ascore))
                 for s in found or ()
@@ -168,12 +161,11 @@ class Aligner:
         return segs
 
     def phone_pass(self, pcm: bytes) -> tuple[AlignedWord, ...]:
-        """Second step after ``word_pass``: phones of the forms it chose, scored against every senone."""
+        """Second step after ``word_pass``: phones of the forms it chose, and their scores."""
         try:
-            self.search.set_alignment()  # the word pass's segmentation, expanded into phones
-            self.scorer.set_alignment(self.search.get_alignment())
-            _run(self.scorer, pcm)
-            alignment = self.scorer.get_alignment()
+            self.main.set_alignment()
+            _run(self.main, pcm)
+            alignment = self.main.get_alignment()
         except RuntimeError as err:
             raise AnalyzerError(f"Phone alignment failed: {err}") from err
         words = []
@@ -188,29 +180,17 @@ class Aligner:
             )
         return tuple(words)
 
+    def passes(self, words: Sequence[str], pcm: bytes) -> Passes:
+        """``word_pass``, ``phone_pass`` and ``phone_loop`` of one take (what the helper runs)."""
+        found = self.word_pass(words, pcm)
+        return Passes(found, self.phone_pass(pcm), self.phone_loop(pcm))
+
     def phone_loop(self, pcm: bytes) -> tuple[Segment, ...]:
         """Free phone recognition (no word or phone constraints), silences included."""
         try:
-            return run_loop(self.search, pcm)
+            return run_loop(self.loop, pcm)
         except RuntimeError as err:
             raise AnalyzerError(f"Phone recognition failed: {err}") from err
-
-    def start_phone_loop(self, pcm: bytes) -> Callable[[], tuple[Segment, ...]]:
-        """Start ``phone_loop`` in the helper process; call what this returns for its result.
-
-        Without a helper (or when it fails) the loop runs in this process when its result
-        is asked for: the same transcript, later."""
-        helper = self.helper
-        if helper is None or not helper.submit(pcm):
-            return lambda: self.phone_loop(pcm)
-
-        def result() -> tuple[Segment, ...]:
-            found = helper.result(len(pcm) / 32000)
-            if found is None:
-                return self.phone_loop(pcm)
-            return tuple(Segment(*s) for s in found)
-
-        return result
 
 
 def _run(decoder, pcm: bytes) -> None:

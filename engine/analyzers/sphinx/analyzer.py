@@ -42,8 +42,8 @@ class SphinxAnalyzer:
         self._composer = composer
 
     def close(self) -> None:
-        """Stop the helper process of the phone loop (also done at exit); analysing still works."""
-        self.collector.aligner.close()
+        """Stop the analyzer's helper process (also done at exit); analysing still works."""
+        self.collector.close()
 
     @property
     def composer(self):

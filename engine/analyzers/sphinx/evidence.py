@@ -14,9 +14,11 @@ from engine.analyzers.sphinx.aligner import (
     CANON_SUFFIX,
     AlignedWord,
     Aligner,
+    Passes,
     Segment,
     alternate_index,
 )
+from engine.analyzers.sphinx.helper import AlignerHelper, default_helper
 from engine.analyzers.sphinx.variants import Variant, word_variants
 from engine.phonetics.lexicon import Lexicon
 
@@ -70,12 +72,30 @@ class SentenceEvidence:
 
 
 class EvidenceCollector:
-    """Prepares dictionaries for a sentence and runs the passes (``aligner``)."""
+    """Prepares dictionaries for a sentence and runs the passes (``aligner``).
 
-    def __init__(self, aligner: Aligner | None = None, lexicon: Lexicon | None = None):
+    The canonical passes and the free phone loop run in ``helper``'s process (by default one
+    is started on the first take, unless ``SAYWELL_SPHINX_HELPER=0``) while the probe passes
+    run here; without a helper, or when it fails, everything runs here.
+    """
+
+    def __init__(
+        self,
+        aligner: Aligner | None = None,
+        lexicon: Lexicon | None = None,
+        helper: AlignerHelper | None = None,
+    ):
         self.aligner = aligner or Aligner()
         self.lexicon = lexicon or Lexicon.default()
+        self.helper = helper if helper is not None else default_helper()
         self._variants: dict[str, dict[str, Variant]] = {}  # word -> alternate name -> variant
+        self._canonical: dict[str, list[tuple[str, tuple[str, ...]]]] = {}  # word -> its w__c forms
+
+    def close(self) -> None:
+        """Stop the helper process, if any (collecting still works, in this process)."""
+        if self.helper is not None:
+            self.helper.close()
+            self.helper = None
 
     def prepare(self, words: Sequence[str]) -> dict[str, bool]:
         """Make sure every word, its canonical twin and its error variants are known.
@@ -92,18 +112,17 @@ class EvidenceCollector:
 
     def _add_forms(self, word: str, base: tuple[str, ...]) -> dict[str, Variant]:
         known = self.lexicon.variants(word) or (base,)  # a guessed word: its guess
-        forms = [
-            (word + suffix + _alt(i), v)
-            for suffix in ("", CANON_SUFFIX)
-            for i, v in enumerate(known)
-        ]
+        forms = [(word + _alt(i), v) for i, v in enumerate(known)]
+        self._canonical[word] = [(word + CANON_SUFFIX + _alt(i), v) for i, v in enumerate(known)]
         errors: dict[tuple[str, ...], Variant] = {}  # from the first forms ("the": DH AH, DH IY)
         for form in known[:MAX_BASE_FORMS]:
             for e in word_variants(word, form, frozenset(known)):
                 errors.setdefault(e.phones, e)
         first_free = len(known) + 2  # after the dictionary forms word(2), word(3)...
         named = {f"{word}({first_free + i})": v for i, v in enumerate(errors.values())}
-        self.aligner.add_words([*forms, *((n, v.phones) for n, v in named.items())])
+        self.aligner.add_words(
+            [*forms, *self._canonical[word], *((n, v.phones) for n, v in named.items())]
+        )
         return named
 
     def collect(self, words: Sequence[str], pcm: bytes, step: Step) -> SentenceEvidence:
@@ -111,14 +130,13 @@ class EvidenceCollector:
         guessed = self.prepare(words)
         a = self.aligner
         step(0.1, "aligning the sentence")
-        loop_result = a.start_phone_loop(pcm)  # in a helper process, beside the passes below
-        canon_words = a.word_pass([w + CANON_SUFFIX for w in words], pcm)
-        canon = a.phone_pass(pcm)
-        step(0.35, "testing likely mistakes")
+        canonical = self._start_canonical(words, pcm)  # in the helper, beside the probe passes
         a.word_pass(words, pcm)
+        step(0.35, "testing likely mistakes")
         probe = a.phone_pass(pcm)
         step(0.65, "listening freely")
-        loop = loop_result()
+        found = canonical()
+        canon_words, canon, loop = found.words, found.aligned, found.loop
         results = []
         for i, word in enumerate(words):
             known = self.lexicon.variants(word) or (self.lexicon.lookup(word).phones,)
@@ -135,6 +153,21 @@ class EvidenceCollector:
             )
         frames = max([s.end for s in loop] + [w.end for w in results] + [1])
         return SentenceEvidence(tuple(results), loop, frames)
+
+    def _start_canonical(self, words: Sequence[str], pcm: bytes) -> Callable[[], Passes]:
+        """Start the canonical passes and the loop (``Aligner.passes``) in the helper if there is
+        one; call what this returns for them (run here when there is no helper or it failed)."""
+        names = [w + CANON_SUFFIX for w in words]
+        forms = [f for w in dict.fromkeys(words) for f in self._canonical[w]]
+        helper = self.helper
+        if helper is None or not helper.submit(forms, names, pcm):
+            return lambda: self.aligner.passes(names, pcm)
+
+        def result() -> Passes:
+            found = helper.result(len(pcm) / 32000)  # 16-bit samples at 16 kHz
+            return found if found is not None else self.aligner.passes(names, pcm)
+
+        return result
 
 
 def _phones(word: AlignedWord) -> tuple[PhoneEvidence, ...]:

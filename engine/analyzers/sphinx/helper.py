@@ -1,21 +1,24 @@
-"""The free phone loop in a helper process, so that it runs beside the alignment passes.
+"""Half of the analyzer's passes in a helper process, beside the other half.
 
 pocketsphinx holds the GIL while it decodes, so a thread cannot overlap two passes; a
-second process can, on the second core of a learner's machine. The free phone loop
-("what I heard") needs nothing from the alignment passes, so it is the pass that moves:
-``LoopHelper.submit`` hands the take to the helper, the parent runs its four passes, and
-``LoopHelper.result`` collects the loop (on a 4.4 s sentence: 0.36 s instead of 0.47 s).
+second process can, on the second core of a learner's machine. The canonical alignment
+and the free phone loop need nothing from the probe alignment, so they move:
+``AlignerHelper.submit`` hands the take to the helper, the analyzer runs the probe
+passes, and ``AlignerHelper.result`` collects the rest (on a 4.4 s sentence, on the
+2-vCPU development machine, whose two CPUs slow each other down: 0.52-0.57 s instead
+of 0.66-0.73 s in one process).
 
 The helper is ``serve`` run as a program (``python -m engine.analyzers.sphinx``, or the
-frozen executable given ``HELPER_FLAG``). It loads the same model with the same
-settings as the in-process loop, so its transcript is the same. It talks over its standard
-input and output (no sockets), starts on the first take, and exits when the parent closes
-its input (also when the parent dies). If it cannot start, fails or hangs, the parent logs
-why and runs the loop itself: the result is the same, only slower.
+frozen executable given ``HELPER_FLAG``): an ``Aligner`` of its own, with the same model
+and settings, so its results are the ones the analyzer would get itself. It talks over
+its standard input and output (no sockets), starts on the first take, and exits when the
+parent closes its input (also when the parent dies). If it cannot start, fails or hangs,
+the parent logs why and runs those passes itself: the same result, later.
 
-Protocol: each message is a header ``<II`` (request id, payload length) and a payload;
-requests carry 16-bit PCM, replies JSON: ``[[name, start, end, score], ...]`` or
-``{"error": "..."}``.
+Protocol: a request is a header ``<III`` (request id, JSON length, PCM length), JSON
+``{"add": [[name, [phones]], ...], "align": [name, ...]}`` (pronunciations to add, then
+the words to align) and 16-bit PCM; a reply is a header ``<II`` (request id, length) and
+JSON: ``Passes`` as nested lists, or ``{"error": "..."}``.
 """
 
 from __future__ import annotations
@@ -30,25 +33,27 @@ import sys
 import threading
 import weakref
 from collections.abc import Callable, Sequence
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+from engine.analyzers.sphinx.aligner import AlignedWord, Passes, Segment
 
 log = logging.getLogger(__name__)
 
 #: The frozen executables (``packaging/launch_*.py``) become the helper when given this flag.
-HELPER_FLAG = "--sphinx-loop-helper"
-#: Set to 0/false/no/off to run the phone loop in the analyzer's own process.
+HELPER_FLAG = "--sphinx-helper"
+#: Set to 0/false/no/off to run every pass in the analyzer's own process.
 HELPER_ENV = "SAYWELL_SPHINX_HELPER"
 #: A reply later than this (plus the take's length) means the helper hung.
 REPLY_TIMEOUT_S = 20.0
-_HEADER = struct.Struct("<II")
+_REQUEST = struct.Struct("<III")
+_REPLY = struct.Struct("<II")
 _FALSE = {"0", "false", "no", "off"}
 
-#: One free-loop segment as the wire carries it: (name, start frame, end frame, score).
-WireSegment = tuple[str, int, int, float]
+Forms = Sequence[tuple[str, Sequence[str]]]
 
 
 def helper_enabled(environ: dict[str, str] | None = None) -> bool:
-    """Whether the phone loop may run in a helper process (``SAYWELL_SPHINX_HELPER``)."""
+    """Whether passes may run in a helper process (``SAYWELL_SPHINX_HELPER``)."""
     env = os.environ if environ is None else environ
     return env.get(HELPER_ENV, "").strip().lower() not in _FALSE
 
@@ -60,7 +65,12 @@ def helper_argv() -> list[str]:
     return [sys.executable, "-m", "engine.analyzers.sphinx"]
 
 
-class LoopHelper:
+def default_helper() -> AlignerHelper | None:
+    """A helper unless ``SAYWELL_SPHINX_HELPER`` switches it off (it starts on the first take)."""
+    return AlignerHelper() if helper_enabled() else None
+
+
+class AlignerHelper:
     """The parent's side: one helper process, one request at a time. Not thread-safe."""
 
     def __init__(self, argv: Sequence[str] | None = None) -> None:
@@ -70,6 +80,7 @@ class LoopHelper:
         self._outbox: queue.Queue[bytes | None] = queue.Queue()
         self._next_id = 0
         self._waiting: int | None = None  # id of the request whose reply is due
+        self._sent: set[str] = set()  # pronunciations the helper has been given
         self._stop: weakref.finalize | None = None  # ends the process (at exit, if not before)
         self.failed: str | None = None  # why the helper was given up, once it has been
 
@@ -95,11 +106,11 @@ class LoopHelper:
             )
         except OSError as err:
             return self._give_up(f"could not start {self._argv[0]}: {err}")
-        self._replies = queue.Queue()
+        self._sent = set()
         # One writer and one reader thread per process: a take is written while the caller
         # runs its own passes (the helper does not read while it loads the model, and a take
         # is larger than a pipe's buffer), and messages never interleave.
-        self._outbox = queue.Queue()
+        self._replies, self._outbox = queue.Queue(), queue.Queue()
         threading.Thread(
             target=_write_requests, args=(self._proc.stdin, self._outbox), daemon=True
         ).start()
@@ -117,7 +128,7 @@ class LoopHelper:
 
     def _give_up(self, why: str) -> bool:
         self.failed = why
-        log.warning("Phone loop helper: %s; running the phone loop in this process.", why)
+        log.warning("Analyzer helper: %s; running all passes in this process.", why)
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
             proc.kill()
@@ -125,17 +136,22 @@ class LoopHelper:
         return False
 
     # -- requests ----------------------------------------------------------------
-    def submit(self, pcm: bytes) -> bool:
-        """Send a take (16-bit PCM) to the helper; False when it is not available."""
+    def submit(self, forms: Forms, words: Sequence[str], pcm: bytes) -> bool:
+        """Ask for ``Aligner.passes(words, pcm)``, after adding the pronunciations ``forms``
+        (``(name, phones)``; those already sent are skipped). False when no helper is available.
+        """
         if not self._ensure_started():
             return False
+        new = [(name, list(phones)) for name, phones in forms if name not in self._sent]
+        self._sent.update(name for name, _ in new)
+        body = json.dumps({"add": new, "align": list(words)}).encode("utf-8")
         self._next_id += 1
         self._waiting = self._next_id
-        self._outbox.put(_HEADER.pack(self._next_id, len(pcm)) + pcm)
+        self._outbox.put(_REQUEST.pack(self._next_id, len(body), len(pcm)) + body + pcm)
         return True
 
-    def result(self, duration_s: float) -> list[WireSegment] | None:
-        """The loop of the last take submitted, or None if the helper could not give it (a
+    def result(self, duration_s: float) -> Passes | None:
+        """The passes of the last take submitted, or None if the helper could not give them (a
         helper that died or hung is then given up)."""
         wanted, self._waiting = self._waiting, None
         if wanted is None:
@@ -154,10 +170,37 @@ class LoopHelper:
             if rid == wanted:  # replies to cancelled takes are dropped
                 break
         data = json.loads(payload)
-        if isinstance(data, dict):  # this take failed there; it will fail here with a clear message
-            log.info("Phone loop helper could not decode a take: %s", data.get("error"))
+        if "error" in data:  # this take failed there; it will fail here with a clear message
+            log.info("Analyzer helper could not align a take: %s", data["error"])
             return None
-        return [(str(n), int(s), int(e), float(sc)) for n, s, e, sc in data]
+        return passes_from_wire(data)
+
+
+def passes_to_wire(p: Passes) -> dict[str, Any]:
+    """``Passes`` as JSON-ready nested lists."""
+
+    def seg(s: Segment) -> list:
+        return [s.name, s.start, s.end, s.score]
+
+    return {
+        "words": [seg(s) for s in p.words],
+        "aligned": [[seg(w.segment), [seg(ph) for ph in w.phones]] for w in p.aligned],
+        "loop": [seg(s) for s in p.loop],
+    }
+
+
+def passes_from_wire(data: dict[str, Any]) -> Passes:
+    """The inverse of ``passes_to_wire``."""
+
+    def seg(row: list) -> Segment:
+        name, start, end, score = row
+        return Segment(str(name), int(start), int(end), float(score))
+
+    return Passes(
+        tuple(seg(s) for s in data["words"]),
+        tuple(AlignedWord(seg(w), tuple(seg(ph) for ph in phones)) for w, phones in data["aligned"]),
+        tuple(seg(s) for s in data["loop"]),
+    )
 
 
 def _stop_process(proc: subprocess.Popen, outbox: queue.Queue) -> None:
@@ -182,12 +225,12 @@ def _write_requests(stream: BinaryIO, outbox: queue.Queue) -> None:
 
 def _read_replies(stream: BinaryIO, replies: queue.Queue) -> None:
     while True:
-        header = _read_exact(stream, _HEADER.size)
-        payload = None if header is None else _read_exact(stream, _HEADER.unpack(header)[1])
+        header = _read_exact(stream, _REPLY.size)
+        payload = None if header is None else _read_exact(stream, _REPLY.unpack(header)[1])
         if header is None or payload is None:
             replies.put(None)
             return
-        replies.put((_HEADER.unpack(header)[0], payload))
+        replies.put((_REPLY.unpack(header)[0], payload))
 
 
 def _read_exact(stream: BinaryIO, n: int) -> bytes | None:
@@ -201,10 +244,11 @@ def _read_exact(stream: BinaryIO, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
+Handler = Callable[[dict[str, Any], bytes], dict[str, Any]]
+
+
 def serve(
-    stdin: BinaryIO | None = None,
-    stdout: BinaryIO | None = None,
-    loop: Callable[[bytes], Sequence[WireSegment]] | None = None,
+    stdin: BinaryIO | None = None, stdout: BinaryIO | None = None, handle: Handler | None = None
 ) -> int:
     """The helper's side: answer requests until the input closes; returns the exit code."""
     if stdout is None:
@@ -213,26 +257,31 @@ def serve(
         stdout = os.fdopen(os.dup(1), "wb")
         os.dup2(2, 1)
     stdin = stdin if stdin is not None else sys.stdin.buffer
-    if loop is None:
-        from engine.analyzers.sphinx.aligner import loop_decoder, run_loop
-
-        decoder = loop_decoder()
-
-        def loop(pcm: bytes) -> Sequence[WireSegment]:
-            return [(s.name, s.start, s.end, s.score) for s in run_loop(decoder, pcm)]
-
+    handle = handle or _aligner_handler()
     while True:
-        header = _read_exact(stdin, _HEADER.size)
+        header = _read_exact(stdin, _REQUEST.size)
         if header is None:
             return 0
-        rid, n = _HEADER.unpack(header)
-        pcm = _read_exact(stdin, n)
-        if pcm is None:
+        rid, n_json, n_pcm = _REQUEST.unpack(header)
+        body, pcm = _read_exact(stdin, n_json), _read_exact(stdin, n_pcm)
+        if body is None or pcm is None:
             return 0
         try:
-            payload = json.dumps(list(loop(pcm)))
+            reply = handle(json.loads(body), pcm)
         except Exception as err:  # noqa: BLE001 - reported to the parent, which falls back
-            payload = json.dumps({"error": f"{type(err).__name__}: {err}"})
-        body = payload.encode("utf-8")
-        stdout.write(_HEADER.pack(rid, len(body)) + body)
+            reply = {"error": f"{type(err).__name__}: {err}"}
+        data = json.dumps(reply).encode("utf-8")
+        stdout.write(_REPLY.pack(rid, len(data)) + data)
         stdout.flush()
+
+
+def _aligner_handler() -> Handler:
+    from engine.analyzers.sphinx.aligner import Aligner
+
+    aligner = Aligner()
+
+    def handle(request: dict[str, Any], pcm: bytes) -> dict[str, Any]:
+        aligner.add_words((name, tuple(phones)) for name, phones in request["add"])
+        return passes_to_wire(aligner.passes(request["align"], pcm))
+
+    return handle
