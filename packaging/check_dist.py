@@ -154,24 +154,31 @@ def check(app_dir: Path, budget_mb: float = SIZE_BUDGET_MB) -> list[tuple[bool, 
 
 
 def helper_check(app_dir: Path, exe: str) -> tuple[bool, str]:
-    """The frozen ``exe`` started as the CPU analyzer's helper process aligns a take."""
+    """The frozen ``exe``, started as the CPU analyzer's helper process, aligns the sample take
+    (after refusing half a second of silence, which it must survive)."""
+    import json
+
     sys.path.insert(0, str(ROOT))
     from engine.analyzers.sphinx.helper import HELPER_FLAG, AlignerHelper
     from engine.audio import load_audio
+    from engine.phonetics.lexicon import Lexicon
+    from engine.phonetics.text import normalize_sentence
 
     samples = app_dir / "_internal" / "resources" / "samples"
-    clip = load_audio(samples / "sample.wav")
+    record = json.loads((samples / "sample.json").read_text(encoding="utf-8"))
+    clip = load_audio(samples / record["audio_path"])
+    words = normalize_sentence(record["text"])
+    forms = [(w, Lexicon.default().lookup(w).phones) for w in dict.fromkeys(words)]
     helper = AlignerHelper([str(app_dir / exe), HELPER_FLAG])
-    forms = [("regret", ("R", "IH", "G", "R", "EH", "T"))]
     try:
-        found = helper.result(clip.duration_s) if helper.submit(forms, ["regret"], b"") else None
-        # An empty take cannot be aligned: the helper must say so and stay up for the next.
-        found = helper.result(clip.duration_s) if helper.submit([], ["regret"], clip.to_pcm16()) else found
+        silence = bytes(16000)  # 0.5 s of 16-bit zeros
+        empty = helper.result(1.0) if helper.submit(forms, words, silence) else "not started"
+        found = helper.result(clip.duration_s) if helper.submit([], words, clip.to_pcm16()) else None
     finally:
         helper.close()
-    heard = len([s for s in (found.loop if found else ()) if s.name != "SIL"])
-    return (heard > 5 and not helper.failed,
-            f"{exe} {HELPER_FLAG}: {heard} phones heard ({helper.failed or 'ok'})")
+    aligned = len(found.words) if found else 0
+    ok = empty is None and aligned == len(words) and not helper.failed
+    return ok, f"{exe} {HELPER_FLAG}: {aligned} of {len(words)} words aligned ({helper.failed or 'ok'})"
 
 
 def _sample_manifest(app_dir: Path, folder: Path) -> Path:

@@ -232,3 +232,14 @@ def test_a_frozen_app_starts_itself_as_the_helper(monkeypatch) -> None:
 def test_an_aligner_needs_no_helper() -> None:
     """The in-process aligner never starts a process of its own."""
     assert not hasattr(Aligner(), "helper")
+
+
+def test_a_failed_pass_leaves_the_decoders_usable(local: EvidenceCollector) -> None:
+    """A pass that raises mid-utterance must still end it, or every later pass is refused."""
+    forms, names = _canonical_request(local, NATIVE_TEXT)
+    pcm = _pcm(NATIVE)
+    aligner = Aligner()
+    aligner.add_words(forms)
+    with pytest.raises(IndexError):
+        aligner.word_pass(names, b"")  # pocketsphinx's binding rejects an empty buffer
+    assert aligner.passes(names, pcm) == local.aligner.passes(names, pcm)

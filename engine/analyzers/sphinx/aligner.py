@@ -200,8 +200,10 @@ def _run(decoder, pcm: bytes) -> None:
     # every pass of every take start from the same state: the same take, the same result.
     decoder.reinit_feat()
     decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
+    try:
+        decoder.process_raw(pcm, full_utt=True)
+    finally:  # a decoder left inside an utterance refuses every later pass
+        decoder.end_utt()
 
 
 def _raw(probability: float) -> float:
