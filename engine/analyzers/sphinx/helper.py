@@ -4,16 +4,16 @@ pocketsphinx holds the GIL while it decodes, so a thread cannot overlap two pass
 second process can, on the second core of a learner's machine. The canonical alignment
 and the free phone loop need nothing from the probe alignment, so they move:
 ``AlignerHelper.submit`` hands the take to the helper, the analyzer runs the probe
-passes, and ``AlignerHelper.result`` collects the rest (on a 4.4 s sentence, on the
-2-vCPU development machine, whose two CPUs slow each other down: 0.52-0.57 s instead
-of 0.66-0.73 s in one process).
+passes, and ``AlignerHelper.result`` collects the rest (a 4.4 s sentence on the 2-core
+development machine: 0.37-0.43 s instead of 0.61-0.66 s in one process).
 
 The helper is ``serve`` run as a program (``python -m engine.analyzers.sphinx``, or the
 frozen executable given ``HELPER_FLAG``): an ``Aligner`` of its own, with the same model
 and settings, so its results are the ones the analyzer would get itself. It talks over
-its standard input and output (no sockets), starts on the first take, and exits when the
-parent closes its input (also when the parent dies). If it cannot start, fails or hangs,
-the parent logs why and runs those passes itself: the same result, later.
+its standard input and output (no sockets), starts with the analyzer (it has loaded its
+model by the first take), and exits when the parent closes its input (also when the
+parent dies). If it cannot start, fails or hangs, the parent logs why and runs those
+passes itself: the same result, later.
 
 Protocol: a request is a header ``<III`` (request id, JSON length, PCM length), JSON
 ``{"add": [[name, [phones]], ...], "align": [name, ...]}`` (pronunciations to add, then
@@ -66,8 +66,13 @@ def helper_argv() -> list[str]:
 
 
 def default_helper() -> AlignerHelper | None:
-    """A helper unless ``SAYWELL_SPHINX_HELPER`` switches it off (it starts on the first take)."""
-    return AlignerHelper() if helper_enabled() else None
+    """A started helper, unless ``SAYWELL_SPHINX_HELPER`` switches it off. Started now, it has
+    loaded its model by the first take (the analyzer's own start does not wait for it)."""
+    if not helper_enabled():
+        return None
+    helper = AlignerHelper()
+    helper.start()
+    return helper
 
 
 class AlignerHelper:
@@ -77,7 +82,7 @@ class AlignerHelper:
         self._argv = list(argv) if argv is not None else helper_argv()
         self._proc: subprocess.Popen | None = None
         self._replies: queue.Queue[tuple[int, bytes] | None] = queue.Queue()
-        self._outbox: queue.Queue[bytes | None] = queue.Queue()
+        self._outbox: queue.Queue[_Message | None] = queue.Queue()
         self._next_id = 0
         self._waiting: int | None = None  # id of the request whose reply is due
         self._sent: set[str] = set()  # pronunciations the helper has been given
@@ -90,7 +95,8 @@ class AlignerHelper:
         return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
 
     # -- lifecycle ---------------------------------------------------------------
-    def _ensure_started(self) -> bool:
+    def start(self) -> bool:
+        """Start the process if it is not running (``submit`` does it too); False if it cannot."""
         if self.failed is not None:
             return False
         if self._proc is not None and self._proc.poll() is None:
@@ -107,9 +113,7 @@ class AlignerHelper:
         except OSError as err:
             return self._give_up(f"could not start {self._argv[0]}: {err}")
         self._sent = set()
-        # One writer and one reader thread per process: a take is written while the caller
-        # runs its own passes (the helper does not read while it loads the model, and a take
-        # is larger than a pipe's buffer), and messages never interleave.
+        # Requests and replies go through threads so that waiting for either can time out.
         self._replies, self._outbox = queue.Queue(), queue.Queue()
         threading.Thread(
             target=_write_requests, args=(self._proc.stdin, self._outbox), daemon=True
@@ -140,14 +144,22 @@ class AlignerHelper:
         """Ask for ``Aligner.passes(words, pcm)``, after adding the pronunciations ``forms``
         (``(name, phones)``; those already sent are skipped). False when no helper is available.
         """
-        if not self._ensure_started():
+        if not self.start():
             return False
         new = [(name, list(phones)) for name, phones in forms if name not in self._sent]
-        self._sent.update(name for name, _ in new)
         body = json.dumps({"add": new, "align": list(words)}).encode("utf-8")
         self._next_id += 1
+        message = _Message(_REQUEST.pack(self._next_id, len(body), len(pcm)) + body + pcm)
+        self._outbox.put(message)
+        # Wait until the helper has read the take (at once when it is idle): the caller is
+        # about to decode, and pocketsphinx would hold the GIL the writing thread needs.
+        timeout = REPLY_TIMEOUT_S + len(pcm) / 32000
+        if not message.done.wait(timeout):
+            return self._give_up(f"it did not read a take in {timeout:.0f} s")
+        if message.error is not None:
+            return self._give_up(f"could not send it a take ({message.error})")
+        self._sent.update(name for name, _ in new)
         self._waiting = self._next_id
-        self._outbox.put(_REQUEST.pack(self._next_id, len(body), len(pcm)) + body + pcm)
         return True
 
     def result(self, duration_s: float) -> Passes | None:
@@ -203,6 +215,15 @@ def passes_from_wire(data: dict[str, Any]) -> Passes:
     )
 
 
+class _Message:
+    """A request on its way to the helper; ``done`` is set once it is written (or failed)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.done = threading.Event()
+        self.error: str | None = None
+
+
 def _stop_process(proc: subprocess.Popen, outbox: queue.Queue) -> None:
     outbox.put(None)
     try:
@@ -217,10 +238,14 @@ def _stop_process(proc: subprocess.Popen, outbox: queue.Queue) -> None:
 def _write_requests(stream: BinaryIO, outbox: queue.Queue) -> None:
     while (message := outbox.get()) is not None:
         try:
-            stream.write(message)
+            stream.write(message.data)
             stream.flush()
-        except (OSError, ValueError):
-            return  # the helper is gone: the reader sees its output close and the caller falls back
+        except (OSError, ValueError) as err:
+            message.error = str(err) or type(err).__name__
+        finally:
+            message.done.set()
+        if message.error is not None:
+            return
 
 
 def _read_replies(stream: BinaryIO, replies: queue.Queue) -> None:
