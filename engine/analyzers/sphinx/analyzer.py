@@ -31,7 +31,8 @@ ENGINE_NAME = "sphinx"
 class SphinxAnalyzer:
     """Pronunciation assessment with pocketsphinx's US-English model (CPU, offline).
 
-    Loading takes ~0.5 s (acoustic model and dictionary); one analyzer per thread.
+    Loading takes ~0.5 s and starts a helper process that runs half the passes beside the
+    other half (``helper``; ``close`` ends it, as does exiting). One analyzer per thread.
     """
 
     name = ENGINE_NAME
