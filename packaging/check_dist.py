@@ -158,7 +158,8 @@ def helper_check(app_dir: Path, exe: str) -> tuple[bool, str]:
     (after refusing half a second of silence, which it must survive)."""
     import json
 
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from engine.analyzers.sphinx.helper import HELPER_FLAG, AlignerHelper
     from engine.audio import load_audio
     from engine.phonetics.lexicon import Lexicon
@@ -172,8 +173,8 @@ def helper_check(app_dir: Path, exe: str) -> tuple[bool, str]:
     helper = AlignerHelper([str(app_dir / exe), HELPER_FLAG])
     try:
         silence = bytes(16000)  # 0.5 s of 16-bit zeros
-        empty = helper.result(1.0) if helper.submit(forms, words, silence) else "not started"
-        found = helper.result(clip.duration_s) if helper.submit([], words, clip.to_pcm16()) else None
+        empty = helper.result() if helper.submit(forms, words, silence) else "not started"
+        found = helper.result() if helper.submit([], words, clip.to_pcm16()) else None
     finally:
         helper.close()
     aligned = len(found.words) if found else 0

@@ -60,7 +60,7 @@ def test_the_helper_aligns_exactly_as_this_process_does(local: EvidenceCollector
             forms, names = _canonical_request(local, text)
             pcm = _pcm(path)
             assert helper.submit(forms, names, pcm)
-            remote = helper.result(5.0)
+            remote = helper.result()
             assert helper.failed is None and isinstance(remote, Passes)
             assert remote == local.aligner.passes(names, pcm)
             assert [s.name.split("(")[0] for s in remote.words] == names  # w__c or w__c(2)...
@@ -92,9 +92,9 @@ def test_a_take_the_helper_cannot_align_fails_here_with_the_usual_error(
     try:
         forms, names = _canonical_request(local, CANONICAL_TEXT)
         assert helper.submit(forms, names, b"\x00\x00" * 1600)  # 0.1 s of silence
-        assert helper.result(1.0) is None and helper.failed is None
+        assert helper.result() is None and helper.failed is None
         assert helper.submit(forms, names, _pcm(CANONICAL))
-        assert isinstance(helper.result(5.0), Passes)
+        assert isinstance(helper.result(), Passes)
     finally:
         helper.close()
 
@@ -108,7 +108,7 @@ def test_a_reply_to_an_abandoned_take_is_not_given_to_the_next(local: EvidenceCo
         forms, names = _canonical_request(local, CANONICAL_TEXT)
         pcm = _pcm(CANONICAL)
         assert helper.submit(forms, names, pcm)
-        assert helper.result(5.0) == local.aligner.passes(names, pcm)
+        assert helper.result() == local.aligner.passes(names, pcm)
     finally:
         helper.close()
 
@@ -177,7 +177,7 @@ def test_close_ends_the_helper_process(local: EvidenceCollector) -> None:
     forms, names = _canonical_request(local, NATIVE_TEXT)
     assert helper.submit(forms, names, _pcm(NATIVE))
     proc = helper._proc
-    assert proc is not None and helper.result(5.0) is not None and helper.pid == proc.pid
+    assert proc is not None and helper.result() is not None and helper.pid == proc.pid
     helper.close()
     assert proc.poll() == 0  # it saw its input close and returned
     assert helper.pid is None

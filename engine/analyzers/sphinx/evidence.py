@@ -75,7 +75,7 @@ class EvidenceCollector:
     """Prepares dictionaries for a sentence and runs the passes (``aligner``).
 
     The canonical passes and the free phone loop run in ``helper``'s process (by default one
-    is started on the first take, unless ``SAYWELL_SPHINX_HELPER=0``) while the probe passes
+    is started with the collector, unless ``SAYWELL_SPHINX_HELPER=0``) while the probe passes
     run here; without a helper, or when it fails, everything runs here.
     """
 
@@ -164,7 +164,7 @@ class EvidenceCollector:
             return lambda: self.aligner.passes(names, pcm)
 
         def result() -> Passes:
-            found = helper.result(len(pcm) / 32000)  # 16-bit samples at 16 kHz
+            found = helper.result()
             return found if found is not None else self.aligner.passes(names, pcm)
 
         return result

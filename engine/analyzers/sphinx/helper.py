@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO
 
 from engine.analyzers.sphinx.aligner import AlignedWord, Passes, Segment
+from engine.audio import SAMPLE_RATE_HZ
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,10 @@ log = logging.getLogger(__name__)
 HELPER_FLAG = "--sphinx-helper"
 #: Set to 0/false/no/off to run every pass in the analyzer's own process.
 HELPER_ENV = "SAYWELL_SPHINX_HELPER"
-#: A reply later than this (plus the take's length) means the helper hung.
+#: Not reading a take, or not answering it, for this long plus the take's length means
+#: the helper hung.
 REPLY_TIMEOUT_S = 20.0
+_PCM_BYTES_PER_S = 2 * SAMPLE_RATE_HZ
 _REQUEST = struct.Struct("<III")
 _REPLY = struct.Struct("<II")
 _FALSE = {"0", "false", "no", "off"}
@@ -85,6 +88,7 @@ class AlignerHelper:
         self._outbox: queue.Queue[_Message | None] = queue.Queue()
         self._next_id = 0
         self._waiting: int | None = None  # id of the request whose reply is due
+        self._timeout_s = REPLY_TIMEOUT_S  # for that request and its reply
         self._sent: set[str] = set()  # pronunciations the helper has been given
         self._stop: weakref.finalize | None = None  # ends the process (at exit, if not before)
         self.failed: str | None = None  # why the helper was given up, once it has been
@@ -153,22 +157,22 @@ class AlignerHelper:
         self._outbox.put(message)
         # Wait until the helper has read the take (at once when it is idle): the caller is
         # about to decode, and pocketsphinx would hold the GIL the writing thread needs.
-        timeout = REPLY_TIMEOUT_S + len(pcm) / 32000
+        timeout = REPLY_TIMEOUT_S + len(pcm) / _PCM_BYTES_PER_S
         if not message.done.wait(timeout):
             return self._give_up(f"it did not read a take in {timeout:.0f} s")
         if message.error is not None:
             return self._give_up(f"could not send it a take ({message.error})")
         self._sent.update(name for name, _ in new)
-        self._waiting = self._next_id
+        self._waiting, self._timeout_s = self._next_id, timeout
         return True
 
-    def result(self, duration_s: float) -> Passes | None:
+    def result(self) -> Passes | None:
         """The passes of the last take submitted, or None if the helper could not give them (a
         helper that died or hung is then given up)."""
         wanted, self._waiting = self._waiting, None
         if wanted is None:
             return None
-        deadline = REPLY_TIMEOUT_S + duration_s
+        deadline = self._timeout_s
         while True:
             try:
                 reply = self._replies.get(timeout=deadline)
